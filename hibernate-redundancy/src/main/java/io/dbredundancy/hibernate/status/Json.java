@@ -1,0 +1,113 @@
+package io.dbredundancy.hibernate.status;
+
+import java.time.Instant;
+import java.util.Locale;
+
+/** A tiny JSON writer for the status snapshot (no JSON library is required by the plugin). */
+final class Json {
+
+    private final StringBuilder b = new StringBuilder();
+    private boolean first = true;
+
+    Json open() {
+        b.append('{');
+        first = true;
+        return this;
+    }
+
+    Json close() {
+        b.append('}');
+        first = false;
+        return this;
+    }
+
+    private Json key(String k) {
+        if (!first) {
+            b.append(',');
+        }
+        first = false;
+        string(k);
+        b.append(':');
+        return this;
+    }
+
+    Json field(String k, String v) {
+        key(k);
+        if (v == null) {
+            b.append("null");
+        } else {
+            string(v);
+        }
+        return this;
+    }
+
+    Json field(String k, Instant v) {
+        return field(k, v == null ? null : v.toString());
+    }
+
+    Json field(String k, boolean v) {
+        key(k);
+        b.append(v);
+        return this;
+    }
+
+    Json field(String k, long v) {
+        key(k);
+        b.append(v);
+        return this;
+    }
+
+    Json field(String k, Long v) {
+        key(k);
+        b.append(v == null ? "null" : v.toString());
+        return this;
+    }
+
+    Json field(String k, double v) {
+        key(k);
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            b.append("null");
+        } else {
+            b.append(String.format(Locale.ROOT, "%.1f", v));
+        }
+        return this;
+    }
+
+    Json object(String k) {
+        key(k);
+        return open();
+    }
+
+    Json raw(String k, String json) {
+        key(k);
+        b.append(json);
+        return this;
+    }
+
+    private void string(String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+
+    @Override
+    public String toString() {
+        return b.toString();
+    }
+}
