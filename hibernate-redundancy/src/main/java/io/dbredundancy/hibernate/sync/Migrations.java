@@ -28,8 +28,8 @@ public final class Migrations {
     @SuppressWarnings("deprecation")
     public static void apply(Connection connection, String changelog, ClassLoader loader) throws Exception {
         Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
-        try (Liquibase liquibase = new Liquibase(changelog, new ClassLoaderResourceAccessor(loader), db)) {
-            liquibase.update("");
-        }
+        // not closed: closing Liquibase would close the caller's connection
+        Liquibase liquibase = new Liquibase(changelog, new ClassLoaderResourceAccessor(loader), db);
+        liquibase.update("");
     }
 }
