@@ -57,7 +57,9 @@ public final class RedundancyCli implements Runnable {
         cl.registerConverter(Node.class, RedundancyCli::node);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
-            err.println("redundancy: " + DatabaseUrl.mask(Diagnosis.message(ex)) + " (see '"
+            String problem = c.getUnmatchedArguments().isEmpty() || ex instanceof CommandLine.UnmatchedArgumentException
+                    ? Diagnosis.message(ex) : "Unknown option or argument: '" + c.getUnmatchedArguments().get(0) + "'";
+            err.println("redundancy: " + DatabaseUrl.mask(problem) + " (see '"
                     + c.getCommandSpec().qualifiedName() + " --help')");
             return ExitCodes.USAGE;
         });

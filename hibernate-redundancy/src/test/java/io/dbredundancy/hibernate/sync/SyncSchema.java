@@ -29,14 +29,14 @@ final class SyncSchema {
     private SyncSchema() {
     }
 
-    static void create(TwoServers servers, Node... nodes) throws SQLException {
+    static void create(SyncTestSupport servers, Node... nodes) throws SQLException {
         for (Node n : nodes) {
             servers.execute(n, DDL);
         }
     }
 
     /** 20,000 customers, 30,000 orders, 40,000 order lines, 10,000 events = 100,000 rows. */
-    static void fill(TwoServers servers, Node node) throws SQLException {
+    static void fill(SyncTestSupport servers, Node node) throws SQLException {
         servers.execute(node, """
                 insert into customers
                 select g, 'customer ' || g, case when g % 7 = 0 then null else 'c' || g || '@example.com' end,

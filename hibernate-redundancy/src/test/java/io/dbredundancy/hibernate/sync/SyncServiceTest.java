@@ -14,12 +14,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Full and incremental sync, verify, repair and sequences on two real servers, 100,000 rows, both directions. */
 class SyncServiceTest {
 
-    private static TwoServers servers;
+    private static SyncTestSupport servers;
     private SyncService sync;
 
     @BeforeAll
     static void startServers() throws Exception {
-        servers = TwoServers.start();
+        servers = SyncTestSupport.start();
     }
 
     @AfterAll

@@ -21,23 +21,23 @@ import java.util.concurrent.CompletableFuture;
  * Two real PostgreSQL servers (zonky embedded) with password authentication and a database {@code app} owned by
  * user {@code app}. Stand-in for the shared test bed until it lands.
  */
-final class TwoServers implements AutoCloseable {
+public final class SyncTestSupport implements AutoCloseable {
 
-    static final String USER = "app";
-    static final String PASSWORD = "s3cret-Pw-42";
+    public static final String USER = "app";
+    public static final String PASSWORD = "s3cret-Pw-42";
 
     final EmbeddedPostgres primary;
     final EmbeddedPostgres secondary;
 
-    private TwoServers(EmbeddedPostgres primary, EmbeddedPostgres secondary) {
+    private SyncTestSupport(EmbeddedPostgres primary, EmbeddedPostgres secondary) {
         this.primary = primary;
         this.secondary = secondary;
     }
 
-    static TwoServers start() throws Exception {
-        CompletableFuture<EmbeddedPostgres> p = CompletableFuture.supplyAsync(TwoServers::startOne);
-        CompletableFuture<EmbeddedPostgres> s = CompletableFuture.supplyAsync(TwoServers::startOne);
-        return new TwoServers(p.get(), s.get());
+    public static SyncTestSupport start() throws Exception {
+        CompletableFuture<EmbeddedPostgres> p = CompletableFuture.supplyAsync(SyncTestSupport::startOne);
+        CompletableFuture<EmbeddedPostgres> s = CompletableFuture.supplyAsync(SyncTestSupport::startOne);
+        return new SyncTestSupport(p.get(), s.get());
     }
 
     private static EmbeddedPostgres startOne() {
@@ -67,30 +67,30 @@ final class TwoServers implements AutoCloseable {
     }
 
     /** {@code postgresql://app:pw@127.0.0.1:port/app}: the form users paste. */
-    String url(Node node) {
+    public String url(Node node) {
         return "postgresql://" + USER + ":" + PASSWORD + "@127.0.0.1:" + server(node).getPort() + "/app";
     }
 
-    RedundancyConfig config() {
+    public RedundancyConfig config() {
         Map<String, Object> s = new HashMap<>();
         s.put("hibernate.redundancy.primary.url", url(Node.PRIMARY));
         s.put("hibernate.redundancy.secondary.url", url(Node.SECONDARY));
         return RedundancyConfig.from(s, Map.of());
     }
 
-    NodeConfig node(Node node) {
+    public NodeConfig node(Node node) {
         return config().node(node);
     }
 
-    SyncService sync() {
+    public SyncService sync() {
         return SyncService.of(config());
     }
 
-    Connection connect(Node node) throws SQLException {
+    public Connection connect(Node node) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + server(node).getPort() + "/app", USER, PASSWORD);
     }
 
-    void execute(Node node, String... sql) throws SQLException {
+    public void execute(Node node, String... sql) throws SQLException {
         try (Connection c = connect(node); Statement st = c.createStatement()) {
             for (String s : sql) {
                 st.execute(s);
@@ -98,14 +98,14 @@ final class TwoServers implements AutoCloseable {
         }
     }
 
-    long queryLong(Node node, String sql) throws SQLException {
+    public long queryLong(Node node, String sql) throws SQLException {
         try (Connection c = connect(node); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
-    String queryString(Node node, String sql) throws SQLException {
+    public String queryString(Node node, String sql) throws SQLException {
         try (Connection c = connect(node); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
@@ -113,9 +113,18 @@ final class TwoServers implements AutoCloseable {
     }
 
     /** Drops and recreates the public schema of both databases. */
-    void reset() throws SQLException {
+    public void reset() throws SQLException {
         for (Node n : Node.values()) {
             execute(n, "drop schema public cascade", "create schema public");
+        }
+    }
+
+    /** A loopback port nothing listens on. */
+    public static int closedPort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
