@@ -45,7 +45,10 @@ public final class SyncService {
 
     private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.sync");
 
-    /** Test hook: a pause (ms) after each table of a full sync, so a test can kill the process half-way. */
+    /**
+     * Test hook: a pause (ms) before the commit of every table of a full sync but the first, so a test can kill the
+     * process while a table is half-written.
+     */
     static final String TABLE_DELAY_PROPERTY = "io.dbredundancy.sync.tableDelayMs";
 
     private final Endpoint primary;
@@ -204,7 +207,8 @@ public final class SyncService {
                             .allMatch(r -> finished.contains(r) || !tables.containsKey(r));
                     if (ready) {
                         it.remove();
-                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, resume, replica, options, delay)), t);
+                        long pause = finished.size() > done.size() ? delay : 0;
+                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, resume, replica, options, pause)), t);
                     }
                 }
                 Future<Long> f = cs.take();
@@ -266,12 +270,12 @@ public final class SyncService {
             if (t.updatedAt != null && t.hasPrimaryKey()) {
                 SyncState.put(c, SyncState.INCREMENTAL, t.id(), src.node().id(), "idle", rows, maxUpdated, null);
             }
-            c.commit();
-            s.commit();
-            options.progress().message(t.id() + ": " + rows + " rows copied");
             if (delay > 0) {
                 Thread.sleep(delay);
             }
+            c.commit();
+            s.commit();
+            options.progress().message(t.id() + ": " + rows + " rows copied");
             return rows;
         }
     }

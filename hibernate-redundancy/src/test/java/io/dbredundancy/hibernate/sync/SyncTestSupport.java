@@ -119,6 +119,16 @@ public final class SyncTestSupport implements AutoCloseable {
         }
     }
 
+    /** Creates the sync test schema (SyncSchema) on the given databases. */
+    public static void createSchema(SyncTestSupport db, Node... nodes) throws SQLException {
+        SyncSchema.create(db, nodes);
+    }
+
+    /** Fills the sync test schema with 100,000 rows. */
+    public static void fill(SyncTestSupport db, Node node) throws SQLException {
+        SyncSchema.fill(db, node);
+    }
+
     /** A loopback port nothing listens on. */
     public static int closedPort() {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
