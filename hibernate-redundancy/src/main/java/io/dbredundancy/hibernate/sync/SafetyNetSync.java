@@ -68,8 +68,10 @@ public final class SafetyNetSync implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
+    /** With a lookback of 5 s: rows of transactions that committed late are caught by the next run. */
     public SafetyNetSync(SyncService sync, Supplier<Node> activeNode, long intervalMs) {
-        this(sync, activeNode, intervalMs, SyncOptions.defaults(), Clock.systemUTC());
+        this(sync, activeNode, intervalMs, SyncOptions.defaults().withLookback(java.time.Duration.ofSeconds(5)),
+                Clock.systemUTC());
     }
 
     /** Schedules the runs on {@code scheduler} (the unit's); does nothing when the interval is 0. */

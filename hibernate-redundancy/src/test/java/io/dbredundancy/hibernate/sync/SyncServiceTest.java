@@ -20,6 +20,9 @@ class SyncServiceTest {
     @BeforeAll
     static void startServers() throws Exception {
         servers = SyncTestSupport.start();
+        SyncSchema.create(servers, Node.PRIMARY, Node.SECONDARY);
+        SyncSchema.fill(servers, Node.PRIMARY);
+        servers.snapshot("filled");
     }
 
     @AfterAll
@@ -31,9 +34,7 @@ class SyncServiceTest {
 
     @BeforeEach
     void freshSchema() throws Exception {
-        servers.reset();
-        SyncSchema.create(servers, Node.PRIMARY, Node.SECONDARY);
-        SyncSchema.fill(servers, Node.PRIMARY);
+        servers.restore("filled");
         sync = servers.sync();
     }
 
@@ -126,8 +127,9 @@ class SyncServiceTest {
         assertThat(verify.differences()).hasSize(1);
         VerifyResult.Difference d = verify.differences().get(0);
         assertThat(d.table()).isEqualTo("public.customers");
-        assertThat(Long.parseLong(d.fromExclusive().get(0))).isLessThan(12346);
-        assertThat(Long.parseLong(d.toInclusive().get(0))).isGreaterThanOrEqualTo(12346);
+        assertThat(d.fromExclusive() == null ? Long.MIN_VALUE : Long.parseLong(d.fromExclusive().get(0))).isLessThan(12346);
+        assertThat(d.toInclusive() == null ? Long.MAX_VALUE : Long.parseLong(d.toInclusive().get(0)))
+                .isGreaterThanOrEqualTo(12346);
         assertThat(d.primaryRows()).isEqualTo(d.secondaryRows());
 
         SyncResult repair = sync.repair(Node.SECONDARY, opts());

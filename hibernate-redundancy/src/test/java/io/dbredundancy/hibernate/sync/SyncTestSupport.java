@@ -129,6 +129,29 @@ public final class SyncTestSupport implements AutoCloseable {
         SyncSchema.fill(db, node);
     }
 
+    /** Saves the {@code app} database of both servers as a template named {@code name}. */
+    public void snapshot(String name) throws SQLException {
+        for (Node n : Node.values()) {
+            admin(n, "drop database if exists " + name, "create database " + name + " template app");
+        }
+    }
+
+    /** Replaces the {@code app} database of both servers by a copy of the template {@code name}. */
+    public void restore(String name) throws SQLException {
+        for (Node n : Node.values()) {
+            admin(n, "drop database app with (force)", "create database app owner " + USER + " template " + name);
+        }
+    }
+
+    private void admin(Node node, String... sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(server(node).getJdbcUrl("postgres", "postgres"));
+             Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
     /** A loopback port nothing listens on. */
     public static int closedPort() {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
