@@ -200,8 +200,10 @@ public final class SyncService {
             }
         }
         ExecutorService pool = Executors.newFixedThreadPool(options.parallelism(), daemon("db-redundancy-sync-"));
-        CompletionService<Long> cs = new ExecutorCompletionService<>(pool);
-        Map<Future<Long>, TableInfo> running = new HashMap<>();
+        CompletionService<long[]> cs = new ExecutorCompletionService<>(pool);
+        Map<Future<long[]>, TableInfo> running = new HashMap<>();
+        Map<String, long[]> parts = new HashMap<>();          // table -> {parts left, rows, 1 if split}
+        Map<String, String> maxUpdated = new java.util.concurrent.ConcurrentHashMap<>();
         long rows = 0;
         String snap = snapshot;
         try {
@@ -210,16 +212,35 @@ public final class SyncService {
                     TableInfo t = it.next();
                     boolean ready = replica || t.references.stream()
                             .allMatch(r -> finished.contains(r) || !tables.containsKey(r));
-                    if (ready) {
-                        it.remove();
+                    if (!ready) {
+                        continue;
+                    }
+                    it.remove();
+                    List<String> ranges = splitRanges(sc, t, options.parallelism());
+                    if (ranges.size() <= 1) {
                         long pause = finished.size() > done.size() ? delay : 0;
-                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, resume, replica, options, pause)), t);
+                        parts.put(t.id(), new long[]{1, 0, 0});
+                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, null, true, resume, replica, options,
+                                pause, maxUpdated)), t);
+                    } else {
+                        // a big table: several COPY streams over key ranges, in parallel
+                        if (resume) {
+                            emptyTable(tgt, t, replica);
+                        }
+                        parts.put(t.id(), new long[]{ranges.size(), 0, 1});
+                        for (int i = 0; i < ranges.size(); i++) {
+                            String range = ranges.get(i);
+                            boolean first = i == 0;
+                            running.put(cs.submit(() -> copyTable(src, tgt, t, snap, range, first, false, replica, options,
+                                    0, maxUpdated)), t);
+                        }
                     }
                 }
-                Future<Long> f = cs.take();
+                Future<long[]> f = cs.take();
                 TableInfo t = running.remove(f);
+                long n;
                 try {
-                    rows += f.get();
+                    n = f.get()[0];
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
                     if (c instanceof SQLException se) {
@@ -230,7 +251,16 @@ public final class SyncService {
                     }
                     throw new SyncException("Copying table " + t.id() + " failed: " + c, c);
                 }
-                finished.add(t.id());
+                rows += n;
+                long[] p = parts.get(t.id());
+                p[0]--;
+                p[1] += n;
+                if (p[0] == 0) {
+                    if (p[2] == 1) {
+                        markDone(src, tgt, t, p[1], maxUpdated.get(t.id()), options);
+                    }
+                    finished.add(t.id());
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -245,8 +275,77 @@ public final class SyncService {
         return rows;
     }
 
-    private long copyTable(Endpoint src, Endpoint tgt, TableInfo t, String snapshot, boolean resume, boolean replica,
-                           SyncOptions options, long delay) throws SQLException, InterruptedException {
+    /** Minimum estimated rows before a table is copied as several key ranges at once (system property for tests). */
+    static final String SPLIT_ROWS_PROPERTY = "io.dbredundancy.sync.splitRows";
+
+    /** Key-range conditions that split a big table with one integer key into about {@code n} parts; else one. */
+    private static List<String> splitRanges(Connection sc, TableInfo t, int n) throws SQLException {
+        if (n < 2 || t.estimatedRows < Long.getLong(SPLIT_ROWS_PROPERTY, 200_000L) || t.primaryKey.size() != 1
+                || !List.of("bigint", "integer", "smallint").contains(t.typeOf(t.primaryKey.get(0)))) {
+            return List.of();
+        }
+        String key = Sql.ident(t.primaryKey.get(0));
+        long min;
+        long max;
+        try (Statement st = sc.createStatement();
+             ResultSet rs = st.executeQuery("select min(" + key + "), max(" + key + ") from " + t.sqlName())) {
+            rs.next();
+            min = rs.getLong(1);
+            if (rs.wasNull()) {
+                return List.of();
+            }
+            max = rs.getLong(2);
+        }
+        long width = (max - min) / n + 1;
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long lo = min + i * width;
+            List<String> c = new ArrayList<>();
+            if (i > 0) {
+                c.add(key + " >= " + lo);
+            }
+            if (i < n - 1) {
+                c.add(key + " < " + (lo + width));
+            }
+            out.add(String.join(" and ", c));
+        }
+        return out;
+    }
+
+    private static void emptyTable(Endpoint tgt, TableInfo t, boolean replica) throws SQLException {
+        try (Connection c = open(tgt)) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                targetSession(st, replica);
+                st.execute("delete from " + t.sqlName());
+            }
+            c.commit();
+        }
+    }
+
+    /** Records a table copied in several parts as done, once every part has committed. */
+    private static void markDone(Endpoint src, Endpoint tgt, TableInfo t, long rows, String maxUpdated,
+                                 SyncOptions options) throws SQLException {
+        try (Connection c = open(tgt)) {
+            c.setAutoCommit(false);
+            SyncState.put(c, SyncState.FULL, t.id(), src.node().id(), "done", rows, null, null);
+            if (t.updatedAt != null && t.hasPrimaryKey()) {
+                SyncState.put(c, SyncState.INCREMENTAL, t.id(), src.node().id(), "idle", rows, maxUpdated, null);
+            }
+            c.commit();
+        }
+        options.progress().message(t.id() + ": " + rows + " rows copied");
+    }
+
+    /**
+     * Copies table {@code t}, or the part of it {@code range} selects, in one target transaction. A whole table has
+     * its secondary indexes rebuilt after the copy and records its completion in the same transaction; the parts of a
+     * split table only copy ({@link #markDone} follows the last one).
+     */
+    private long[] copyTable(Endpoint src, Endpoint tgt, TableInfo t, String snapshot, String range, boolean first,
+                             boolean resume, boolean replica, SyncOptions options, long delay,
+                             Map<String, String> maxUpdated) throws SQLException, InterruptedException {
+        boolean whole = range == null;
         try (Connection s = open(src); Connection c = open(tgt)) {
             s.setAutoCommit(false);
             try (Statement st = s.createStatement()) {
@@ -255,57 +354,65 @@ public final class SyncService {
                     st.execute("set transaction snapshot " + Sql.literal(snapshot));
                 }
             }
-            String maxUpdated = null;
-            if (t.updatedAt != null) {
-                maxUpdated = queryString(s, "select max(" + Sql.ident(t.updatedAt) + ")::text from " + t.sqlName());
+            if (first && t.updatedAt != null) {
+                String max = queryString(s, "select max(" + Sql.ident(t.updatedAt) + ")::text from " + t.sqlName());
+                if (max != null) {
+                    maxUpdated.put(t.id(), max);
+                }
             }
             c.setAutoCommit(false);
+            List<String> indexes = new ArrayList<>();
             try (Statement st = c.createStatement()) {
                 targetSession(st, replica);
                 st.execute("set local synchronous_commit = off");
-                if (resume) {
+                if (whole && resume) {
                     st.execute("delete from " + t.sqlName());
                 }
-            }
-            // secondary indexes are rebuilt once after the copy (a sort) instead of row by row; in this transaction,
-            // so an interruption rolls the drop back
-            List<String> indexes = new ArrayList<>();
-            try (Statement st = c.createStatement()) {
-                try (ResultSet rs = st.executeQuery("select pg_get_indexdef(i.indexrelid), i.indexrelid::regclass::text"
-                        + " from pg_index i where i.indrelid = " + Sql.literal(t.sqlName()) + "::regclass and i.indisvalid"
-                        + " and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)")) {
-                    while (rs.next()) {
-                        indexes.add(rs.getString(1));
-                        indexes.add(rs.getString(2));
+                if (whole) {
+                    // secondary indexes are rebuilt once after the copy (a sort) instead of row by row; in this
+                    // transaction, so an interruption rolls the drop back
+                    try (ResultSet rs = st.executeQuery("select pg_get_indexdef(i.indexrelid), i.indexrelid::regclass::text"
+                            + " from pg_index i where i.indrelid = " + Sql.literal(t.sqlName()) + "::regclass and i.indisvalid"
+                            + " and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)")) {
+                        while (rs.next()) {
+                            indexes.add(rs.getString(1));
+                            indexes.add(rs.getString(2));
+                        }
                     }
-                }
-                for (int i = 1; i < indexes.size(); i += 2) {
-                    st.execute("drop index " + indexes.get(i));
-                }
-                if (!indexes.isEmpty()) {
-                    st.execute("set local maintenance_work_mem = '256MB'");
+                    for (int i = 1; i < indexes.size(); i += 2) {
+                        st.execute("drop index " + indexes.get(i));
+                    }
+                    if (!indexes.isEmpty()) {
+                        st.execute("set local maintenance_work_mem = '256MB'");
+                    }
                 }
             }
             String cols = t.columnList();
-            long rows = CopyPipe.run(s, "copy " + t.sqlName() + " (" + cols + ") to stdout (format binary)",
-                    c, "copy " + t.sqlName() + " (" + cols + ") from stdin (format binary)",
+            String out = whole ? "copy " + t.sqlName() + " (" + cols + ") to stdout (format binary)"
+                    : "copy (select " + cols + " from " + t.sqlName() + " where " + range + ") to stdout (format binary)";
+            long rows = CopyPipe.run(s, out, c, "copy " + t.sqlName() + " (" + cols + ") from stdin (format binary)",
                     options.progress()::advance);
             try (Statement st = c.createStatement()) {
                 for (int i = 0; i < indexes.size(); i += 2) {
                     st.execute(indexes.get(i));
                 }
             }
-            SyncState.put(c, SyncState.FULL, t.id(), src.node().id(), "done", rows, null, null);
-            if (t.updatedAt != null && t.hasPrimaryKey()) {
-                SyncState.put(c, SyncState.INCREMENTAL, t.id(), src.node().id(), "idle", rows, maxUpdated, null);
-            }
-            if (delay > 0) {
-                Thread.sleep(delay);
+            if (whole) {
+                SyncState.put(c, SyncState.FULL, t.id(), src.node().id(), "done", rows, null, null);
+                if (t.updatedAt != null && t.hasPrimaryKey()) {
+                    SyncState.put(c, SyncState.INCREMENTAL, t.id(), src.node().id(), "idle", rows,
+                            maxUpdated.get(t.id()), null);
+                }
+                if (delay > 0) {
+                    Thread.sleep(delay);
+                }
             }
             c.commit();
             s.commit();
-            options.progress().message(t.id() + ": " + rows + " rows copied");
-            return rows;
+            if (whole) {
+                options.progress().message(t.id() + ": " + rows + " rows copied");
+            }
+            return new long[]{rows};
         }
     }
 

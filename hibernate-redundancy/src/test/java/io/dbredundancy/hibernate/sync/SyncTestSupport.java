@@ -34,6 +34,27 @@ public final class SyncTestSupport implements AutoCloseable {
         this.secondary = secondary;
     }
 
+    private static SyncTestSupport shared;
+
+    /**
+     * The two servers every sync and CLI test class of this JVM shares (started once, stopped when the JVM exits);
+     * each test resets the schema it needs.
+     */
+    public static synchronized SyncTestSupport shared() throws Exception {
+        if (shared == null) {
+            shared = start();
+            SyncTestSupport s = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // the JVM is going away
+                }
+            }, "db-redundancy-test-servers-stop"));
+        }
+        return shared;
+    }
+
     public static SyncTestSupport start() throws Exception {
         CompletableFuture<EmbeddedPostgres> p = CompletableFuture.supplyAsync(SyncTestSupport::startOne);
         CompletableFuture<EmbeddedPostgres> s = CompletableFuture.supplyAsync(SyncTestSupport::startOne);
