@@ -19,6 +19,7 @@ class SyncServiceTest {
     @BeforeAll
     static void startServers() throws Exception {
         servers = SyncTestSupport.shared();
+        servers.reset();
         SyncSchema.create(servers, Node.PRIMARY, Node.SECONDARY);
         SyncSchema.fill(servers, Node.PRIMARY);
         servers.snapshot("filled");
