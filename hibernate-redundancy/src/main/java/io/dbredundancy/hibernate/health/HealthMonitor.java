@@ -69,9 +69,19 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
+    /** A probe handed to the probe executor; names its node. */
+    record ProbeTask(Node node, Runnable body) implements Runnable {
+        @Override
+        public void run() {
+            body.run();
+        }
+    }
+
     /** When to probe a node next. Touched only on the scheduler thread. */
     private static final class NodeSchedule {
-        long nextProbeAt;
+        long lastLaunchAt;
+        long jitterMs;
+        boolean probeNow;
         long suspectUntil;
         long signalsSeen;
         int retriesWhileDown;
@@ -102,8 +112,7 @@ public final class HealthMonitor implements AutoCloseable {
         scheduler.execute(() -> {
             long now = clock.millis();
             for (Map.Entry<Node, NodeSchedule> e : schedules.entrySet()) {
-                NodeHealth h = state.get().health(e.getKey());
-                e.getValue().nextProbeAt = now + (h.up() ? policy.intervalMs() : policy.quickRetryMs());
+                e.getValue().lastLaunchAt = now;
             }
             tick();
         });
@@ -200,10 +209,10 @@ public final class HealthMonitor implements AutoCloseable {
                 boolean wasSuspect = now < s.suspectUntil;
                 suspect(s, now, wasSuspect ? null : n, "connection error in application traffic");
                 if (!wasSuspect) {
-                    s.nextProbeAt = now;
+                    s.probeNow = true;
                 }
             }
-            if (now >= s.nextProbeAt && canLaunch(n, s, now)) {
+            if (now >= dueAt(n, s, now) && canLaunch(n, s, now)) {
                 launch(n, s, now);
             }
         }
@@ -238,8 +247,11 @@ public final class HealthMonitor implements AutoCloseable {
         if (s.retriesWhileDown < policy.quickRetries()) {
             return policy.quickRetryMs();
         }
-        long base = policy.retryIntervalMs();
-        return base + (long) ((random.nextDouble() - 0.5) * 0.4 * base);
+        return policy.retryIntervalMs() + s.jitterMs;
+    }
+
+    private long dueAt(Node n, NodeSchedule s, long now) {
+        return s.probeNow ? now : s.lastLaunchAt + period(n, s, now);
     }
 
     private void launch(Node n, NodeSchedule s, long now) {
@@ -248,9 +260,11 @@ public final class HealthMonitor implements AutoCloseable {
         if (!state.get().health(n).up()) {
             s.retriesWhileDown++;
         }
-        s.nextProbeAt = now + period(n, s, now);
+        s.lastLaunchAt = now;
+        s.probeNow = false;
+        s.jitterMs = (long) ((random.nextDouble() - 0.5) * 0.4 * policy.retryIntervalMs());
         try {
-            probeExecutor.execute(() -> {
+            probeExecutor.execute(new ProbeTask(n, () -> {
                 ProbeResult r;
                 try {
                     r = prober.probe(n, policy.timeoutMs());
@@ -259,7 +273,7 @@ public final class HealthMonitor implements AutoCloseable {
                 }
                 ProbeResult result = r;
                 scheduler.execute(() -> complete(n, p, result));
-            });
+            }));
         } catch (RejectedExecutionException busy) {
             s.inFlight.remove(p);
         }
@@ -281,7 +295,7 @@ public final class HealthMonitor implements AutoCloseable {
         for (Map.Entry<Node, NodeSchedule> e : schedules.entrySet()) {
             NodeSchedule s = e.getValue();
             if (canLaunch(e.getKey(), s, now)) {
-                next = Math.min(next, s.nextProbeAt);
+                next = Math.min(next, dueAt(e.getKey(), s, now));
             }
             for (Probe p : s.inFlight) {
                 next = Math.min(next, p.deadline);
