@@ -467,12 +467,20 @@ public final class RedundancyRuntime implements AutoCloseable {
     public void close() {
         LIVE.remove(this);
         monitor.close();
+        // a pool whose node is down can take seconds to stop (its connection filler backs off): close the pools in
+        // parallel and wait a little; what is left finishes on daemon threads
+        List<CompletableFuture<Void>> closing = new java.util.ArrayList<>();
         for (DataSource ds : dataSources.values()) {
             if (ds instanceof HikariDataSource h) {
-                h.close();
+                closing.add(CompletableFuture.runAsync(h::close, workers));
             }
         }
-        workers.shutdownNow();
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] pools of unit " + unit + " still closing: " + e);
+        }
+        workers.shutdown();
         probeThreads.shutdownNow();
         LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] unit " + unit + " stopped");
     }
