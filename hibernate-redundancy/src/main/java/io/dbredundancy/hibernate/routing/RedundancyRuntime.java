@@ -2,6 +2,7 @@ package io.dbredundancy.hibernate.routing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfig;
@@ -26,6 +27,7 @@ import javax.naming.NamingException;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,10 +67,13 @@ public final class RedundancyRuntime implements AutoCloseable {
     private final ThreadPoolExecutor probeThreads;
     private final HealthMonitor monitor;
     private volatile SessionFactoryImplementor sessionFactory;
+    private static final long ACQUIRE_SLICE_MS = 250;
+    private final long acquireTimeoutMs;
 
     private RedundancyRuntime(String unit, RedundancyConfig config, Clock clock) {
         this.unit = unit;
         this.config = config;
+        this.acquireTimeoutMs = Math.max(1000, 2 * config.healthTimeoutMs());
         this.workers = Executors.newCachedThreadPool(daemon("db-redundancy-worker-" + unit));
         this.probeThreads = new ThreadPoolExecutor(0, 16, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 daemon("db-redundancy-probe-" + unit));
@@ -221,7 +226,7 @@ public final class RedundancyRuntime implements AutoCloseable {
         hc.setMaximumPoolSize(config.poolMaxSize());
         hc.setMinimumIdle(config.poolMinIdle());
         hc.setInitializationFailTimeout(-1);
-        long acquire = Math.max(1000, 2 * policy.timeoutMs());
+        long acquire = acquireTimeoutMs;
         hc.setConnectionTimeout(acquire);
         hc.setValidationTimeout(Math.max(250, Math.min(policy.timeoutMs(), acquire - 1)));
         hc.setKeepaliveTime(30_000);
@@ -425,12 +430,41 @@ public final class RedundancyRuntime implements AutoCloseable {
         }
         Connection c;
         try {
-            c = dataSources.get(node).getConnection();
+            c = acquire(node, s.epoch());
         } catch (SQLException e) {
             monitor.reportFailure(node, e);
             throw e;
         }
         return TrackedConnection.wrap(c, node, this, s.epoch());
+    }
+
+    /**
+     * Borrows from the node's pool. A HikariCP pool is waited on in slices of {@link #ACQUIRE_SLICE_MS}, so that a
+     * thread waiting for a connection of a node that has just been switched away from (its pool drained by the
+     * fault) gets the clear error at once instead of after the pool's whole connection time-out.
+     */
+    private Connection acquire(Node node, long epoch) throws SQLException {
+        DataSource ds = dataSources.get(node);
+        if (!(ds instanceof HikariDataSource h) || !(h.getHikariPoolMXBean() instanceof HikariPool pool)) {
+            return ds.getConnection();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(acquireTimeoutMs);
+        while (true) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            try {
+                return pool.getConnection(Math.max(1, Math.min(ACQUIRE_SLICE_MS, left)));
+            } catch (SQLTransientConnectionException e) {
+                HealthState now = monitor.state();
+                if (now.epoch() != epoch && now.active().node() != node) {
+                    SQLException gone = unavailable(node, now);
+                    gone.initCause(e);
+                    throw gone;
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** For boot and schema tooling: the serving node first, then the other; never tracked. */
