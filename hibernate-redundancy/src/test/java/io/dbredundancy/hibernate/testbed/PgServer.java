@@ -88,8 +88,8 @@ public final class PgServer implements AutoCloseable {
                 server.initAndStart();
                 Cleanup.register(server);
                 return server;
-            } catch (IOException e) {
-                last = e;
+            } catch (IOException | RuntimeException e) {
+                last = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
                 if (server != null) {
                     server.close();
                 }
@@ -329,6 +329,12 @@ public final class PgServer implements AutoCloseable {
 
     private void pgCtlStart() throws IOException {
         removeStalePidFile();
+        if (launch == Launch.SETPRIV) {
+            if (!Files.exists(logFile)) {
+                Files.createFile(logFile);
+            }
+            Proc.run(List.of("chown", "nobody:nogroup", logFile.toString()), Duration.ofSeconds(5), null);
+        }
         StringBuilder opts = new StringBuilder("-p ").append(port).append(" -F");
         SETTINGS.forEach((k, v) -> opts.append(" -c ").append(k).append('=').append(v));
         opts.append(" -c unix_socket_directories=").append(dataDir);
