@@ -455,7 +455,8 @@ public final class RedundancyRuntime implements AutoCloseable {
                 return pool.getConnection(Math.max(1, Math.min(ACQUIRE_SLICE_MS, left)));
             } catch (SQLTransientConnectionException e) {
                 HealthState now = monitor.state();
-                if (now.epoch() != epoch && now.active().node() != node) {
+                NodeHealth nodeHealth = now.health(node);
+                if (now.epoch() != epoch && now.active().node() != node && (nodeHealth == null || !nodeHealth.up())) {
                     SQLException gone = unavailable(node, now);
                     gone.initCause(e);
                     throw gone;
