@@ -137,6 +137,7 @@ public final class FailoverDrill {
         pair.heal();
         PgServer primary = pair.primary();
         PgServer secondary = pair.secondary();
+        forgetHostStatus(primary, secondary);
         EntityManagerFactory emf = side.open(primary, secondary, DB, POOL_SIZE);
         WriteLoad load = new WriteLoad(emf, threads, WriteLoad.Kind.WRITE, true, SEED_ROWS, side.name().toLowerCase(Locale.ROOT));
         try {
@@ -288,6 +289,17 @@ public final class FailoverDrill {
             s.execute("INSERT INTO drill_event (id, worker, n, payload, created_at) "
                     + "SELECT g, -1, g, 'seed ' || g, now() FROM generate_series(1, " + SEED_ROWS + ") g");
             s.execute("ANALYZE drill_event");
+        }
+    }
+
+    /**
+     * pgjdbc remembers a failed host JVM-wide for {@code hostRecheckSeconds} (10 s) and would start the next
+     * repetition's fresh pool on the secondary; every repetition starts like a freshly started application.
+     */
+    private static void forgetHostStatus(PgServer... servers) {
+        for (PgServer s : servers) {
+            org.postgresql.hostchooser.GlobalHostStatusTracker.reportHostStatus(
+                    new org.postgresql.util.HostSpec(s.host(), s.port()), org.postgresql.hostchooser.HostStatus.ConnectOK);
         }
     }
 
