@@ -1,0 +1,113 @@
+package io.dbredundancy.hibernate.mirror;
+
+import io.dbredundancy.hibernate.RedundancyConfig;
+import io.dbredundancy.hibernate.RedundancyConfig.MirrorMode;
+import io.dbredundancy.hibernate.RedundancyConfig.MirrorScope;
+import io.dbredundancy.hibernate.RedundancySettings;
+import jakarta.persistence.EntityListeners;
+import org.hibernate.boot.Metadata;
+import org.hibernate.boot.spi.BootstrapContext;
+import org.hibernate.engine.jdbc.connections.spi.MultiTenantConnectionProvider;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.event.service.spi.EventListenerRegistry;
+import org.hibernate.event.spi.EventType;
+import org.hibernate.id.enhanced.SequenceStyleGenerator;
+import org.hibernate.integrator.spi.Integrator;
+import org.hibernate.persister.entity.AbstractEntityPersister;
+import org.hibernate.service.spi.SessionFactoryServiceRegistry;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Registers the mirror's capture listeners on the application's SessionFactory: only when its
+ * {@code MultiTenantConnectionProvider} is the plugin's (it unwraps to {@link MirrorHost}), never on a
+ * SessionFactory the plugin builds for itself ({@value RedundancySettings#ROLE} set), and not with
+ * {@code mirror.mode=off} or without a secondary.
+ */
+public final class MirrorIntegrator implements Integrator {
+
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.mirror");
+
+    @Override
+    public void integrate(Metadata metadata, BootstrapContext bootstrapContext, SessionFactoryImplementor sf) {
+        Map<String, Object> settings = sf.getProperties();
+        if (settings.get(RedundancySettings.ROLE) != null) {
+            return;
+        }
+        MultiTenantConnectionProvider<?> provider = sf.getServiceRegistry().getService(MultiTenantConnectionProvider.class);
+        if (provider == null || !provider.isUnwrappableAs(MirrorHost.class)) {
+            return;
+        }
+        MirrorHost host = provider.unwrap(MirrorHost.class);
+        RedundancyConfig config = RedundancyConfig.from(settings);
+        if (config.mirrorMode() == MirrorMode.OFF || !config.redundancyEnabled() || !host.redundancyEnabled()) {
+            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror off ("
+                    + (config.mirrorMode() == MirrorMode.OFF ? RedundancySettings.MIRROR_MODE + "=off" : "no secondary")
+                    + "): changes are not copied to another database");
+            return;
+        }
+        Set<String> mirrored = null;
+        if (config.mirrorScope() == MirrorScope.ANNOTATED) {
+            Set<String> annotated = new HashSet<>();
+            sf.getMappingMetamodel().forEachEntityDescriptor(p -> {
+                if (carriesMirrorListener(p.getMappedClass())) {
+                    annotated.add(p.getEntityName());
+                }
+            });
+            mirrored = Set.copyOf(annotated);
+        }
+        StringBuilder sequences = new StringBuilder("[");
+        sf.getMappingMetamodel().forEachEntityDescriptor(p -> {
+            if (p.getGenerator() instanceof SequenceStyleGenerator g && p instanceof AbstractEntityPersister aep
+                    && aep.getIdentifierColumnNames().length == 1 && p.getSuperMappingType() == null) {
+                if (sequences.length() > 1) {
+                    sequences.append(',');
+                }
+                sequences.append("{\"seq\":");
+                KeyJson.string(sequences, g.getDatabaseStructure().getPhysicalName().render());
+                sequences.append(",\"table\":");
+                KeyJson.string(sequences, aep.getRootTableName());
+                sequences.append(",\"column\":");
+                KeyJson.string(sequences, KeyJson.unquote(aep.getIdentifierColumnNames()[0]));
+                sequences.append(",\"pad\":").append(Math.max(1, g.getDatabaseStructure().getIncrementSize())).append('}');
+            }
+        });
+        sequences.append(']');
+        long syncTimeout = Math.max(2_000, config.healthTimeoutMs() * 4);
+        MirrorRuntime runtime = new MirrorRuntime(host, config.mirrorMode(), mirrored, sequences.toString(), syncTimeout);
+        CaptureListener listener = new CaptureListener(runtime);
+        EventListenerRegistry registry = sf.getEventEngine().getListenerRegistry();
+        registry.appendListeners(EventType.POST_INSERT, listener);
+        registry.appendListeners(EventType.POST_UPDATE, listener);
+        registry.appendListeners(EventType.POST_DELETE, listener);
+        registry.appendListeners(EventType.POST_UPSERT, listener);
+        registry.appendListeners(EventType.POST_COLLECTION_RECREATE, listener);
+        registry.appendListeners(EventType.POST_COLLECTION_UPDATE, listener);
+        registry.appendListeners(EventType.POST_COLLECTION_REMOVE, listener);
+        MirrorRuntime.register(sf, runtime);
+        runtime.start();
+        host.attach(runtime);
+    }
+
+    @Override
+    public void disintegrate(SessionFactoryImplementor sf, SessionFactoryServiceRegistry serviceRegistry) {
+        MirrorRuntime runtime = MirrorRuntime.unregister(sf);
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    /** True when {@code type} or a superclass lists {@link MirrorListener} in {@code @EntityListeners}. */
+    static boolean carriesMirrorListener(Class<?> type) {
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            EntityListeners listeners = c.getAnnotation(EntityListeners.class);
+            if (listeners != null && Arrays.asList(listeners.value()).contains(MirrorListener.class)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
