@@ -49,35 +49,10 @@ public final class MirrorIntegrator implements Integrator {
                     + "): changes are not copied to another database");
             return;
         }
-        Set<String> mirrored = null;
-        if (config.mirrorScope() == MirrorScope.ANNOTATED) {
-            Set<String> annotated = new HashSet<>();
-            sf.getMappingMetamodel().forEachEntityDescriptor(p -> {
-                if (carriesMirrorListener(p.getMappedClass())) {
-                    annotated.add(p.getEntityName());
-                }
-            });
-            mirrored = Set.copyOf(annotated);
-        }
-        StringBuilder sequences = new StringBuilder("[");
-        sf.getMappingMetamodel().forEachEntityDescriptor(p -> {
-            if (p.getGenerator() instanceof SequenceStyleGenerator g && p instanceof AbstractEntityPersister aep
-                    && aep.getIdentifierColumnNames().length == 1 && p.getSuperMappingType() == null) {
-                if (sequences.length() > 1) {
-                    sequences.append(',');
-                }
-                sequences.append("{\"seq\":");
-                KeyJson.string(sequences, g.getDatabaseStructure().getPhysicalName().render());
-                sequences.append(",\"table\":");
-                KeyJson.string(sequences, aep.getRootTableName());
-                sequences.append(",\"column\":");
-                KeyJson.string(sequences, KeyJson.unquote(aep.getIdentifierColumnNames()[0]));
-                sequences.append(",\"pad\":").append(Math.max(1, g.getDatabaseStructure().getIncrementSize())).append('}');
-            }
-        });
-        sequences.append(']');
         long syncTimeout = Math.max(2_000, config.healthTimeoutMs() * 4);
-        MirrorRuntime runtime = new MirrorRuntime(host, config.mirrorMode(), mirrored, sequences.toString(), syncTimeout);
+        MirrorRuntime runtime = new MirrorRuntime(host, config.mirrorMode(),
+                () -> config.mirrorScope() == MirrorScope.ANNOTATED ? annotatedEntities(sf) : null,
+                () -> sequenceGenerators(sf), syncTimeout);
         CaptureListener listener = new CaptureListener(runtime);
         EventListenerRegistry registry = sf.getEventEngine().getListenerRegistry();
         registry.appendListeners(EventType.POST_INSERT, listener);
@@ -98,6 +73,38 @@ public final class MirrorIntegrator implements Integrator {
         if (runtime != null) {
             runtime.close();
         }
+    }
+
+    /** The entities carrying {@link MirrorListener} (the metamodel exists only once the SessionFactory is built). */
+    static Set<String> annotatedEntities(SessionFactoryImplementor sf) {
+        Set<String> annotated = new HashSet<>();
+        sf.getMappingMetamodel().forEachEntityDescriptor(p -> {
+            if (carriesMirrorListener(p.getMappedClass())) {
+                annotated.add(p.getEntityName());
+            }
+        });
+        return Set.copyOf(annotated);
+    }
+
+    /** Hibernate's sequence generators as [{"seq","table","column","pad"}], for aligning sequences to rows. */
+    static String sequenceGenerators(SessionFactoryImplementor sf) {
+        StringBuilder sequences = new StringBuilder("[");
+        sf.getMappingMetamodel().forEachEntityDescriptor(p -> {
+            if (p.getGenerator() instanceof SequenceStyleGenerator g && p instanceof AbstractEntityPersister aep
+                    && aep.getIdentifierColumnNames().length == 1 && p.getSuperMappingType() == null) {
+                if (sequences.length() > 1) {
+                    sequences.append(',');
+                }
+                sequences.append("{\"seq\":");
+                KeyJson.string(sequences, g.getDatabaseStructure().getPhysicalName().render());
+                sequences.append(",\"table\":");
+                KeyJson.string(sequences, aep.getRootTableName());
+                sequences.append(",\"column\":");
+                KeyJson.string(sequences, KeyJson.unquote(aep.getIdentifierColumnNames()[0]));
+                sequences.append(",\"pad\":").append(Math.max(1, g.getDatabaseStructure().getIncrementSize())).append('}');
+            }
+        });
+        return sequences.append(']').toString();
     }
 
     /** True when {@code type} or a superclass lists {@link MirrorListener} in {@code @EntityListeners}. */

@@ -17,6 +17,8 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The mirror of one persistence unit: the open transactions' buffers, one {@link Relay} per direction and the
@@ -34,8 +36,10 @@ public final class MirrorRuntime implements AutoCloseable {
 
     private final MirrorHost host;
     private final MirrorMode mode;
-    private final Set<String> mirroredEntities;
-    private final String sequenceGenerators;
+    private final Supplier<Set<String>> mirroredEntitiesSource;
+    private final Supplier<String> sequenceGeneratorsSource;
+    private volatile Optional<Set<String>> mirroredEntities;
+    private volatile String sequenceGenerators;
     private final long syncTimeoutMs;
     private final Map<SharedSessionContractImplementor, TxBuffer> buffers = new ConcurrentHashMap<>();
     private final Map<Node, Relay> relays = new EnumMap<>(Node.class);
@@ -55,12 +59,12 @@ public final class MirrorRuntime implements AutoCloseable {
     private volatile String syncNote;
     private volatile boolean warnedNoTransaction;
 
-    MirrorRuntime(MirrorHost host, MirrorMode mode, Set<String> mirroredEntities, String sequenceGenerators,
-                  long syncTimeoutMs) {
+    MirrorRuntime(MirrorHost host, MirrorMode mode, Supplier<Set<String>> mirroredEntities,
+                  Supplier<String> sequenceGenerators, long syncTimeoutMs) {
         this.host = host;
         this.mode = mode;
-        this.mirroredEntities = mirroredEntities;
-        this.sequenceGenerators = sequenceGenerators;
+        this.mirroredEntitiesSource = mirroredEntities;
+        this.sequenceGeneratorsSource = sequenceGenerators;
         this.syncTimeoutMs = syncTimeoutMs;
         for (Node n : Node.values()) {
             Relay relay = new Relay(n, this);
@@ -85,9 +89,7 @@ public final class MirrorRuntime implements AutoCloseable {
     void start() {
         relays.values().forEach(Relay::start);
         listeners.values().forEach(JournalListener::start);
-        LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror started: mode " + mode.name().toLowerCase()
-                + (mirroredEntities == null ? ", every entity" : ", " + mirroredEntities.size()
-                + " annotated entit" + (mirroredEntities.size() == 1 ? "y" : "ies")));
+        LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror started: mode " + mode.name().toLowerCase());
     }
 
     @Override
@@ -109,7 +111,23 @@ public final class MirrorRuntime implements AutoCloseable {
     }
 
     boolean mirrors(String entityName) {
-        return mirroredEntities == null || mirroredEntities.contains(entityName);
+        Optional<Set<String>> m = mirroredEntities;
+        if (m == null) {
+            m = Optional.ofNullable(mirroredEntitiesSource.get());
+            mirroredEntities = m;
+            m.ifPresent(set -> LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror scope annotated: "
+                    + set.size() + " entit" + (set.size() == 1 ? "y carries" : "ies carry") + " MirrorListener"));
+        }
+        return m.isEmpty() || m.get().contains(entityName);
+    }
+
+    private String sequenceGenerators() {
+        String s = sequenceGenerators;
+        if (s == null) {
+            s = sequenceGeneratorsSource.get();
+            sequenceGenerators = s;
+        }
+        return s;
     }
 
     /** The buffer of the session's current transaction, registering its completion callbacks on first use. */
@@ -228,7 +246,7 @@ public final class MirrorRuntime implements AutoCloseable {
                 }
             }
             try (PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences_to_rows(?::jsonb)")) {
-                ps.setString(1, sequenceGenerators);
+                ps.setString(1, sequenceGenerators());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     moved += rs.getInt(1);
