@@ -51,7 +51,16 @@ final class MirrorFixture {
                 .untilAsserted(() -> {
                     Map<String, String> p = servers.snapshot(Node.PRIMARY);
                     Map<String, String> s = servers.snapshot(Node.SECONDARY);
-                    assertThat(s).isEqualTo(p);
+                    if (!s.equals(p)) {
+                        StringBuilder diff = new StringBuilder("databases differ:");
+                        for (String t : p.keySet()) {
+                            if (!p.get(t).equals(s.get(t))) {
+                                diff.append(' ').append(t).append(" (primary ").append(p.get(t).length())
+                                        .append(" chars, secondary ").append(s.get(t) == null ? "missing" : s.get(t).length() + " chars").append(')');
+                            }
+                        }
+                        throw new AssertionError(diff.toString());
+                    }
                 });
     }
 }

@@ -31,7 +31,7 @@ final class TwoServers implements AutoCloseable {
         TwoServers s = new TwoServers();
         for (Node n : Node.values()) {
             s.dirs.put(n, Files.createTempDirectory("mirror-" + n.id()));
-            EmbeddedPostgres pg = s.launch(n, 0, true);
+            EmbeddedPostgres pg = s.launch(n, 0, false);
             s.servers.put(n, pg);
             s.ports.put(n, pg.getPort());
         }
@@ -122,6 +122,9 @@ final class TwoServers implements AutoCloseable {
     public void close() throws IOException {
         for (Node n : Node.values()) {
             stop(n);
+            try (var files = Files.walk(dirs.get(n))) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 }
