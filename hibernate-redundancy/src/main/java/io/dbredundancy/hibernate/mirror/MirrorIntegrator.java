@@ -4,6 +4,7 @@ import io.dbredundancy.hibernate.RedundancyConfig;
 import io.dbredundancy.hibernate.RedundancyConfig.MirrorMode;
 import io.dbredundancy.hibernate.RedundancyConfig.MirrorScope;
 import io.dbredundancy.hibernate.RedundancySettings;
+import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import jakarta.persistence.EntityListeners;
 import org.hibernate.boot.Metadata;
 import org.hibernate.boot.spi.BootstrapContext;
@@ -37,11 +38,10 @@ public final class MirrorIntegrator implements Integrator {
         if (settings.get(RedundancySettings.ROLE) != null) {
             return;
         }
-        MultiTenantConnectionProvider<?> provider = sf.getServiceRegistry().getService(MultiTenantConnectionProvider.class);
-        if (provider == null || !provider.isUnwrappableAs(MirrorHost.class)) {
+        MirrorHost host = host(sf);
+        if (host == null) {
             return;
         }
-        MirrorHost host = provider.unwrap(MirrorHost.class);
         RedundancyConfig config = RedundancyConfig.from(settings);
         if (config.mirrorMode() == MirrorMode.OFF || !config.redundancyEnabled() || !host.redundancyEnabled()) {
             LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror off ("
@@ -63,8 +63,29 @@ public final class MirrorIntegrator implements Integrator {
         registry.appendListeners(EventType.POST_COLLECTION_UPDATE, listener);
         registry.appendListeners(EventType.POST_COLLECTION_REMOVE, listener);
         MirrorRuntime.register(sf, runtime);
+        runtime.ensureSchemas();
         runtime.start();
         host.attach(runtime);
+    }
+
+    /** The plugin's provider (its core runtime), or any provider that offers a {@link MirrorHost}; else null. */
+    private static MirrorHost host(SessionFactoryImplementor sf) {
+        MultiTenantConnectionProvider<?> provider;
+        try {
+            provider = sf.getServiceRegistry().getService(MultiTenantConnectionProvider.class);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (provider == null) {
+            return null;
+        }
+        if (provider.isUnwrappableAs(RedundancyRuntime.class)) {
+            return new CoreHost(provider.unwrap(RedundancyRuntime.class));
+        }
+        if (provider.isUnwrappableAs(MirrorHost.class)) {
+            return provider.unwrap(MirrorHost.class);
+        }
+        return null;
     }
 
     @Override

@@ -181,6 +181,72 @@ public final class MirrorRuntime implements AutoCloseable {
         }
     }
 
+    /** Wakes the relay that drains the journal of {@code source}. */
+    public void wake(Node source) {
+        relays.get(source).wake();
+    }
+
+    // ---- schema ----
+
+    /** Bumped with every change of db/redundancy/mirror.xml; a database reporting it needs no migration. */
+    static final int SCHEMA_VERSION = 1;
+    private final Map<Node, Boolean> schemaReady = new ConcurrentHashMap<>();
+
+    /** Applies the library's changelog to every reachable node that lacks it (at start). */
+    void ensureSchemas() {
+        for (Node n : Node.values()) {
+            ensureSchema(n);
+        }
+    }
+
+    /**
+     * Makes sure {@code node} has the mirror's tables and functions: a quick version check, and the library's
+     * Liquibase changelog when they are missing or older. False when the node is unreachable (tried again later).
+     */
+    boolean ensureSchema(Node node) {
+        if (Boolean.TRUE.equals(schemaReady.get(node))) {
+            return true;
+        }
+        synchronized (schemaReady) {
+            if (Boolean.TRUE.equals(schemaReady.get(node))) {
+                return true;
+            }
+            try (Connection c = host.dataSource(node).getConnection()) {
+                int version = 0;
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                        "SELECT CASE WHEN to_regproc('redundancy_mirror_schema_version') IS NULL THEN 0"
+                                + " ELSE 1 END")) {
+                    rs.next();
+                    if (rs.getInt(1) == 1) {
+                        try (ResultSet rv = st.executeQuery("SELECT redundancy_mirror_schema_version()")) {
+                            rv.next();
+                            version = rv.getInt(1);
+                        }
+                    }
+                }
+                if (version < SCHEMA_VERSION) {
+                    long start = System.nanoTime();
+                    io.dbredundancy.hibernate.sync.Migrations.apply(c, io.dbredundancy.hibernate.sync.Migrations.LIBRARY_CHANGELOG,
+                            MirrorRuntime.class.getClassLoader());
+                    if (!c.getAutoCommit()) {
+                        c.commit();
+                    }
+                    LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Library tables (" + io.dbredundancy.hibernate.sync.Migrations.LIBRARY_CHANGELOG
+                            + ") applied to the " + node.id() + " database in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+                }
+                schemaReady.put(node, true);
+                return true;
+            } catch (SQLException e) {
+                return false;
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Could not apply "
+                        + io.dbredundancy.hibernate.sync.Migrations.LIBRARY_CHANGELOG + " to the " + node.id()
+                        + " database: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
+                return false;
+            }
+        }
+    }
+
     // ---- API for the core ----
 
     /** Journal entries on {@code source} not yet applied to the other node; -1 when {@code source} is unreachable. */

@@ -151,6 +151,14 @@ final class Relay implements Runnable {
 
     /** Drains once, on the calling thread (tests and failback use it through the runtime). */
     Outcome cycle() {
+        if (!runtime.ensureSchema(source)) {
+            fail("source " + source.id(), new SQLException(source.id() + " is unreachable", "08001"));
+            return Outcome.FAILED;
+        }
+        if (!runtime.ensureSchema(target)) {
+            fail("target " + target.id(), new SQLException(target.id() + " is unreachable", "08001"));
+            return Outcome.FAILED;
+        }
         try (Connection src = runtime.host().dataSource(source).getConnection()) {
             src.setAutoCommit(false);
             try {
