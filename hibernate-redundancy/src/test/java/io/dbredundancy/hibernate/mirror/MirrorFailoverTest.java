@@ -3,12 +3,12 @@ package io.dbredundancy.hibernate.mirror;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.mirror.model.Customer;
 import io.dbredundancy.hibernate.mirror.model.PurchaseOrder;
-import org.junit.jupiter.api.AfterAll;
+import io.dbredundancy.hibernate.testbed.PostgresPair;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -22,49 +22,52 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static io.dbredundancy.hibernate.mirror.MirrorFixture.awaitIdentical;
 import static io.dbredundancy.hibernate.mirror.MirrorFixture.get;
 import static io.dbredundancy.hibernate.mirror.MirrorFixture.inTx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Outages and switches on two real servers: the journal keeps what the other side cannot take yet and drains when it
- * returns, writes made on the secondary flow back, ids never collide after a switch, and a row changed on both sides
- * keeps the change of the later epoch.
+ * Outages and switches driven by the plugin's own health monitor on two real servers: the journal keeps what the
+ * other side cannot take yet and drains when it returns, writes made on the secondary flow back before failback,
+ * ids never collide after a switch, and a row changed on both sides keeps the change of the later epoch.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MirrorFailoverTest {
 
-    static TwoServers servers;
-    static TestUnit unit;
+    @RegisterExtension
+    static final PostgresPair pg = new PostgresPair();
+
+    MirrorUnit unit;
 
     @BeforeAll
-    static void start() throws Exception {
-        servers = TwoServers.start();
-        unit = new TestUnit(servers, Map.of(), MirrorFixture.MODEL).createSchema();
+    static void schema() {
+        MirrorUnit.prepare(pg, MirrorFixture.MODEL);
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (unit != null) {
-            unit.close();
-        }
-        if (servers != null) {
-            servers.close();
-        }
+    @BeforeEach
+    void open() {
+        unit = new MirrorUnit(pg, "mirror-failover", Map.of(), MirrorFixture.MODEL);
     }
 
-    private static void switchTo(Node to) {
-        unit.mirror().beforeSwitch(to);
-        Node from = unit.active.getAndSet(to);
-        unit.mirror().afterSwitch(from, to, unit.epoch.incrementAndGet());
+    @AfterEach
+    void close() {
+        unit.close();
+    }
+
+    private void customerWithOrder(String name) {
+        inTx(unit.sf, s -> {
+            Customer c = new Customer(name);
+            s.persist(c);
+            PurchaseOrder o = new PurchaseOrder();
+            o.customer = c;
+            o.total = BigDecimal.ONE;
+            s.persist(o);
+        });
     }
 
     @Test
-    @Order(1)
     void journalGrowsWhileTheSecondaryIsDownThenDrainsAndBothAreIdentical() throws Exception {
-        servers.stop(Node.SECONDARY);
+        pg.secondary().stop();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong written = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -85,10 +88,11 @@ class MirrorFailoverTest {
             }));
         }
         Thread.sleep(3_000);
-        long pendingWhileDown = unit.mirror().pending(Node.PRIMARY);
-        assertThat(pendingWhileDown).as("journal entries waiting on the primary").isGreaterThan(0);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(unit.mirror().stats().note()).contains("secondary unreachable"));
-        servers.restart(Node.SECONDARY);
+        assertThat(unit.mirror().pending(Node.PRIMARY)).as("journal entries waiting on the primary").isGreaterThan(0);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(unit.redundancy.status().mirror().note()).contains("secondary unreachable"));
+        assertThat(unit.redundancy.status().mirror().pending()).isGreaterThan(0);
+        pg.secondary().restart();
         Thread.sleep(1_000);
         stop.set(true);
         for (Future<?> f : writers) {
@@ -96,88 +100,65 @@ class MirrorFailoverTest {
         }
         pool.shutdown();
         assertThat(written.get()).isGreaterThan(10);
-        awaitIdentical(servers, 30);
+        unit.awaitIdentical(30);
         await().atMost(Duration.ofSeconds(10)).until(() -> unit.mirror().drainedTo(Node.SECONDARY));
-        assertThat(unit.mirror().stats().note()).isNull();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(unit.redundancy.status().mirror().note()).isNull());
     }
 
     @Test
-    @Order(2)
     void noDuplicateKeyAfterFailoverAndFailbackForSequenceAndIdentityIds() throws Exception {
         for (int i = 0; i < 30; i++) {
-            inTx(unit.sf, s -> {
-                Customer c = new Customer("before");
-                s.persist(c);
-                PurchaseOrder o = new PurchaseOrder();
-                o.customer = c;
-                o.total = BigDecimal.TEN;
-                s.persist(o);
-            });
+            customerWithOrder("before");
         }
-        awaitIdentical(servers, 10);
-        servers.stop(Node.PRIMARY); // the primary dies: the secondary's sequences were moved by the relay already
-        switchTo(Node.SECONDARY);
+        unit.awaitIdentical(10);
+        pg.primary().kill9();
+        unit.awaitActive("secondary", 15);
         for (int i = 0; i < 60; i++) {
-            inTx(unit.sf, s -> {
-                Customer c = new Customer("on secondary");
-                s.persist(c);
-                PurchaseOrder o = new PurchaseOrder();
-                o.customer = c;
-                o.total = BigDecimal.ONE;
-                s.persist(o);
-            });
+            customerWithOrder("on secondary");
         }
         assertThat(unit.mirror().pending(Node.SECONDARY)).isGreaterThan(0);
-        servers.restart(Node.PRIMARY);
-        assertThat(unit.mirror().awaitDrainedTo(Node.PRIMARY, Duration.ofSeconds(20))).isTrue();
-        awaitIdentical(servers, 10);
-        switchTo(Node.PRIMARY);
+        pg.primary().restart();
+        unit.awaitActive("primary", 40);
+        assertThat(unit.mirror().pending(Node.SECONDARY)).as("failback waited for the drain").isZero();
         for (int i = 0; i < 60; i++) {
-            inTx(unit.sf, s -> {
-                Customer c = new Customer("after failback");
-                s.persist(c);
-                PurchaseOrder o = new PurchaseOrder();
-                o.customer = c;
-                o.total = BigDecimal.ONE;
-                s.persist(o);
-            });
+            customerWithOrder("after failback");
         }
-        awaitIdentical(servers, 10);
-        assertThat(servers.count(Node.PRIMARY, "SELECT count(*) FROM purchaseorder WHERE total = 1")).isEqualTo(120);
+        unit.awaitIdentical(10);
+        assertThat(unit.count(Node.PRIMARY, "SELECT count(*) FROM purchaseorder")).isEqualTo(150);
+        assertThat(unit.count(Node.PRIMARY, "SELECT count(*) FROM customer WHERE name IN ('before', 'on secondary', 'after failback')")).isEqualTo(150);
     }
 
     @Test
-    @Order(3)
     void rowChangedOnBothSidesKeepsTheChangeOfTheLaterEpoch() throws Exception {
         Long id = get(unit.sf, s -> {
             Customer c = new Customer("original");
             s.persist(c);
             return c.id;
         });
-        awaitIdentical(servers, 10);
-        long conflictsBefore = servers.count(Node.PRIMARY, "SELECT count(*) FROM redundancy_conflict")
-                + servers.count(Node.SECONDARY, "SELECT count(*) FROM redundancy_conflict");
+        unit.awaitIdentical(10);
+        long conflictsBefore = unit.count(Node.PRIMARY, "SELECT count(*) FROM redundancy_conflict")
+                + unit.count(Node.SECONDARY, "SELECT count(*) FROM redundancy_conflict");
 
-        servers.stop(Node.SECONDARY);
+        pg.secondary().stop();
         inTx(unit.sf, s -> {
-            s.find(Customer.class, id).name = "primary, epoch " + unit.epoch.get();
+            s.find(Customer.class, id).name = "changed on the primary";
         });
-        servers.stop(Node.PRIMARY);
-        servers.restart(Node.SECONDARY);
-        switchTo(Node.SECONDARY);
+        pg.primary().kill9();
+        pg.secondary().restart();
+        unit.awaitActive("secondary", 20);
         inTx(unit.sf, s -> {
-            s.find(Customer.class, id).name = "secondary, epoch " + unit.epoch.get();
+            s.find(Customer.class, id).name = "changed on the secondary after the failover";
         });
-        servers.restart(Node.PRIMARY);
+        pg.primary().restart();
+        unit.awaitActive("primary", 40);
 
-        awaitIdentical(servers, 20);
-        String expected = "secondary, epoch " + unit.epoch.get();
-        assertThat(servers.count(Node.PRIMARY, "SELECT count(*) FROM customer WHERE id = " + id + " AND name = '" + expected + "'"))
-                .isEqualTo(1);
-        long conflictsAfter = servers.count(Node.PRIMARY, "SELECT count(*) FROM redundancy_conflict")
-                + servers.count(Node.SECONDARY, "SELECT count(*) FROM redundancy_conflict");
+        unit.awaitIdentical(20);
+        assertThat(unit.count(Node.PRIMARY, "SELECT count(*) FROM customer WHERE id = " + id
+                + " AND name = 'changed on the secondary after the failover'")).isEqualTo(1);
+        long conflictsAfter = unit.count(Node.PRIMARY, "SELECT count(*) FROM redundancy_conflict")
+                + unit.count(Node.SECONDARY, "SELECT count(*) FROM redundancy_conflict");
         assertThat(conflictsAfter - conflictsBefore).isEqualTo(1);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(unit.mirror().stats().conflicts()).isGreaterThanOrEqualTo(1));
-        switchTo(Node.PRIMARY);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(unit.redundancy.status().mirror().conflicts()).isGreaterThanOrEqualTo(1));
     }
 }

@@ -1,17 +1,12 @@
 package io.dbredundancy.hibernate.mirror;
 
-import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.mirror.model.*;
 import org.hibernate.Session;
 import org.hibernate.SessionFactory;
 
-import java.time.Duration;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** Helpers shared by the mirror tests. */
 final class MirrorFixture {
@@ -45,22 +40,4 @@ final class MirrorFixture {
         return t;
     }
 
-    /** Both databases hold the same rows in every application table, within {@code seconds}. */
-    static void awaitIdentical(TwoServers servers, int seconds) {
-        await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                .untilAsserted(() -> {
-                    Map<String, String> p = servers.snapshot(Node.PRIMARY);
-                    Map<String, String> s = servers.snapshot(Node.SECONDARY);
-                    if (!s.equals(p)) {
-                        StringBuilder diff = new StringBuilder("databases differ:");
-                        for (String t : p.keySet()) {
-                            if (!p.get(t).equals(s.get(t))) {
-                                diff.append(' ').append(t).append(" (primary ").append(p.get(t).length())
-                                        .append(" chars, secondary ").append(s.get(t) == null ? "missing" : s.get(t).length() + " chars").append(')');
-                            }
-                        }
-                        throw new AssertionError(diff.toString());
-                    }
-                });
-    }
 }

@@ -5,6 +5,8 @@ import io.dbredundancy.hibernate.mirror.model.*;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import io.dbredundancy.hibernate.testbed.PostgresPair;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -12,7 +14,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 
-import static io.dbredundancy.hibernate.mirror.MirrorFixture.awaitIdentical;
 import static io.dbredundancy.hibernate.mirror.MirrorFixture.inTx;
 import static io.dbredundancy.hibernate.mirror.MirrorFixture.get;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,22 +21,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Every kind of mapping written through Hibernate arrives identical on the other database. */
 class MirrorMappingsTest {
 
-    static TwoServers servers;
-    static TestUnit unit;
+    @RegisterExtension
+    static final PostgresPair pg = new PostgresPair();
+
+    static MirrorUnit unit;
 
     @BeforeAll
-    static void start() throws Exception {
-        servers = TwoServers.start();
-        unit = new TestUnit(servers, Map.of(), MirrorFixture.MODEL).createSchema();
+    static void start() {
+        MirrorUnit.prepare(pg, MirrorFixture.MODEL);
+        unit = new MirrorUnit(pg, "mirror-mappings", Map.of(), MirrorFixture.MODEL);
     }
 
     @AfterAll
-    static void stop() throws Exception {
+    static void stop() {
         if (unit != null) {
             unit.close();
-        }
-        if (servers != null) {
-            servers.close();
         }
     }
 
@@ -64,7 +64,7 @@ class MirrorMappingsTest {
         inTx(unit.sf, s -> {
             s.remove(s.find(Customer.class, gone));
         });
-        awaitIdentical(servers, 10);
+        unit.awaitIdentical(10);
         assertThat(get(unit.sf, s -> s.find(Customer.class, id)).version).isEqualTo(2);
     }
 
@@ -105,7 +105,7 @@ class MirrorMappingsTest {
             s.persist(f);
             return c.id;
         });
-        awaitIdentical(servers, 10);
+        unit.awaitIdentical(10);
         inTx(unit.sf, s -> {
             Customer c = s.find(Customer.class, customerId);
             c.tags.remove("early");
@@ -119,8 +119,8 @@ class MirrorMappingsTest {
             f.notes.remove(0);
             f.notes.add(new Note("three"));
         });
-        awaitIdentical(servers, 10);
-        assertThat(servers.snapshot(Node.SECONDARY).get("customer_tag")).contains("loyal").doesNotContain("early");
+        unit.awaitIdentical(10);
+        assertThat(unit.snapshot(Node.SECONDARY).get("customer_tag")).contains("loyal").doesNotContain("early");
     }
 
     @Test
@@ -148,11 +148,11 @@ class MirrorMappingsTest {
             t.axles = 4;
             t.plate = "AB-124";
         });
-        awaitIdentical(servers, 10);
+        unit.awaitIdentical(10);
         inTx(unit.sf, s -> {
             s.remove(s.find(Truck.class, truckId));
         });
-        awaitIdentical(servers, 10);
+        unit.awaitIdentical(10);
     }
 
     @Test
@@ -169,15 +169,13 @@ class MirrorMappingsTest {
             s.persist(c);
             return c.id;
         });
-        awaitIdentical(servers, 10);
-        unit.active.set(Node.SECONDARY);
-        try {
-            Customer onSecondary = get(unit.sf, s -> s.find(Customer.class, id));
+        unit.awaitIdentical(10);
+        try (org.hibernate.Session s = unit.sf.withOptions().tenantIdentifier(Node.SECONDARY.id()).openSession()) {
+            s.beginTransaction();
+            Customer onSecondary = s.find(Customer.class, id);
             assertThat(onSecondary.photo).isEqualTo(photo);
             assertThat(onSecondary.thumbnail).containsExactly(0, 1, 2, 0xff, '\\', '"');
             assertThat(onSecondary.attributes).contains("\"plan\": \"gold\"").contains("\"nested\": [1, 2, 3]");
-        } finally {
-            unit.active.set(Node.PRIMARY);
         }
     }
 }
