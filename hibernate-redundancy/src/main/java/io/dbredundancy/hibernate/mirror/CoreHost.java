@@ -34,6 +34,11 @@ final class CoreHost implements MirrorHost {
     }
 
     @Override
+    public Node activeNode() {
+        return core.state().active().node();
+    }
+
+    @Override
     public long epoch() {
         return core.state().epoch();
     }

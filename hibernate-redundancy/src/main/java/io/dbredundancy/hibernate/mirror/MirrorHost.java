@@ -25,6 +25,9 @@ public interface MirrorHost {
         return true;
     }
 
+    /** The node new sessions go to now, or null when none serves. */
+    Node activeNode();
+
     /** The epoch of the last switch, carried by every journal entry (1 before the first switch). */
     long epoch();
 

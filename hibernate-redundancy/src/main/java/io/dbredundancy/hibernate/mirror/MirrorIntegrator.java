@@ -62,6 +62,15 @@ public final class MirrorIntegrator implements Integrator {
         registry.appendListeners(EventType.POST_COLLECTION_RECREATE, listener);
         registry.appendListeners(EventType.POST_COLLECTION_UPDATE, listener);
         registry.appendListeners(EventType.POST_COLLECTION_REMOVE, listener);
+        BulkDetection.FlushStart flushStart = new BulkDetection.FlushStart();
+        BulkDetection.FlushEnd flushEnd = new BulkDetection.FlushEnd();
+        registry.prependListeners(EventType.FLUSH, flushStart);
+        registry.prependListeners(EventType.AUTO_FLUSH, flushStart);
+        registry.appendListeners(EventType.FLUSH, flushEnd);
+        registry.appendListeners(EventType.AUTO_FLUSH, flushEnd);
+        if (sf.getSessionFactoryOptions().getStatementInspector() instanceof BulkStatementInspector bulk) {
+            bulk.bind(runtime);
+        }
         MirrorRuntime.register(sf, runtime);
         runtime.ensureSchemas();
         runtime.start();

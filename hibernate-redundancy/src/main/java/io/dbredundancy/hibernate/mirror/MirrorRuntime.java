@@ -247,6 +247,33 @@ public final class MirrorRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks {@code table} in {@code redundancy_dirty_table} of the active node: a statement changed it without entity
+     * events, so the incremental sync copies it. Outside the statement's transaction (a rolled-back one leaves a
+     * harmless mark).
+     */
+    void markDirty(String table, String reason) {
+        Node node = host.activeNode();
+        if (node == null) {
+            return;
+        }
+        try (Connection c = host.dataSource(node).getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO redundancy_dirty_table (table_name, origin, reason) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (table_name) DO UPDATE SET reason = EXCLUDED.reason, marked_at = clock_timestamp()")) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            ps.setString(1, table);
+            ps.setString(2, node.id());
+            ps.setString(3, reason);
+            ps.executeUpdate();
+            LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Table " + table + " marked for the incremental sync: " + reason);
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Could not mark table " + table
+                    + " for the incremental sync: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
+        }
+    }
+
     // ---- API for the core ----
 
     /** Journal entries on {@code source} not yet applied to the other node; -1 when {@code source} is unreachable. */

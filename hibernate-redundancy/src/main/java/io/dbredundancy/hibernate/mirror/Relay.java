@@ -50,7 +50,12 @@ final class Relay implements Runnable {
         this.source = source;
         this.target = source.other();
         this.runtime = runtime;
-        this.lockKey = 0x6D6972726F72L ^ source.ordinal(); // "mirror", per journal
+        this.lockKey = lockKey(source);
+    }
+
+    /** The advisory lock that makes one relay at a time drain the journal of {@code source}. */
+    static long lockKey(Node source) {
+        return 0x6D6972726F72L ^ source.ordinal(); // "mirror", per journal
     }
 
     Node source() {
