@@ -41,7 +41,6 @@ public final class DemoServer implements AutoCloseable {
         ServletHolder jersey = context.addServlet(ServletContainer.class, "/*");
         jersey.setInitParameter("jakarta.ws.rs.Application", DemoApplication.class.getName());
         jersey.setInitOrder(1);
-        context.setThrowUnavailableOnStartupException(true);
 
         GracefulHandler graceful = new GracefulHandler(context);
         server.setHandler(graceful);
