@@ -98,10 +98,10 @@
 
   function xOf(c, t, now) { return c.left + (c.right - c.left) * (1 - (now - t) / WINDOW_MS); }
 
-  function axes(c, now, max, unit) {
+  function axes(c, now, max, unit, noY) {
     const g = c.g;
     g.strokeStyle = COLORS.grid; g.fillStyle = COLORS.text; g.font = '10px system-ui, sans-serif'; g.lineWidth = 1;
-    for (let i = 0; i <= 4; i++) {
+    for (let i = 0; !noY && i <= 4; i++) {
       const y = c.bottom - (c.bottom - c.top) * i / 4;
       g.beginPath(); g.moveTo(c.left, y); g.lineTo(c.right, y); g.stroke();
       const v = max * i / 4;
@@ -159,7 +159,7 @@
     downMarks(c, now, 'secondary', COLORS.down, 0.08);
     // serving band + health strips
     c = setup($('chart-serving'));
-    axes(c, now, 1, '');
+    axes(c, now, 1, '', true);
     const rows = [['serving', 0.05, 0.40], ['primary', 0.50, 0.70], ['secondary', 0.75, 0.95]];
     const g = c.g;
     g.fillStyle = COLORS.text; g.font = '10px system-ui, sans-serif';
@@ -167,7 +167,7 @@
       const s = samples[i];
       const x0 = xOf(c, s.t - 1000, now), x1 = xOf(c, s.t, now);
       if (x1 < c.left) continue;
-      const w = Math.max(1, x1 - Math.max(x0, c.left));
+      const w = Math.max(1, x1 - Math.max(x0, c.left)) + 0.6;
       for (const [row, a, b] of rows) {
         let color;
         if (row === 'serving') color = s.active === 'primary' ? COLORS.primary : s.active === 'secondary' ? COLORS.secondary : COLORS.down;

@@ -109,7 +109,7 @@ class RestEndpointsTest {
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
         assertThat(r.body()).contains("# TYPE db_redundancy_active_node gauge", "db_redundancy_active_node{unit=\"demo\"} 1.0",
                 "db_redundancy_node_up{node=\"secondary\"", "db_redundancy_failovers_total", "db_redundancy_health_checks_total",
-                "db_redundancy_mirror_pending", "hibernate_", "demo_orders_created_total");
+                "db_redundancy_mirror_pending", "hibernate_", "demo_orders_committed_total");
     }
 
     @Test

@@ -48,6 +48,7 @@ public final class DemoLauncher {
             return;
         }
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT.%1$tL %4$s %5$s%6$s%n");
+        quietLibraries();
         long t0 = System.nanoTime();
         EmbeddedDatabase primary = EmbeddedDatabase.start("primary");
         EmbeddedDatabase secondary = EmbeddedDatabase.start("secondary");
@@ -147,6 +148,18 @@ public final class DemoLauncher {
     private static String find(Pattern p, String s, int group) {
         Matcher m = p.matcher(s);
         return m.find() ? m.group(group) : "?";
+    }
+
+    /** Libraries log at WARNING; the plugin and the demo at INFO. Kept in fields so the settings are not collected. */
+    private static final java.util.List<java.util.logging.Logger> QUIETED = new java.util.ArrayList<>();
+
+    private static void quietLibraries() {
+        for (String name : new String[] {"liquibase", "org.hibernate", "com.zaxxer.hikari", "io.zonky", "org.jboss.weld",
+                "org.glassfish.jersey", "org.eclipse.jetty"}) {
+            java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+            l.setLevel(java.util.logging.Level.WARNING);
+            QUIETED.add(l);
+        }
     }
 
     static void shutdown(OrderLoad load, DemoServer server, EmbeddedDatabase... databases) {

@@ -40,6 +40,8 @@ public final class DemoServer implements AutoCloseable {
         context.addEventListener(new Listener());
         ServletHolder jersey = context.addServlet(ServletContainer.class, "/*");
         jersey.setInitParameter("jakarta.ws.rs.Application", DemoApplication.class.getName());
+        // a full server scans the WAR for resources; the embedded servlet container does not, so Jersey does
+        jersey.setInitParameter("jersey.config.server.provider.packages", "io.dbredundancy.demo.orders,io.dbredundancy.demo.system");
         jersey.setInitOrder(1);
 
         GracefulHandler graceful = new GracefulHandler(context);

@@ -35,7 +35,7 @@ public class Metrics {
         bound = true;
         redundancyMetrics = new RedundancyMetrics(() -> database.redundancy().status(), Tags.of("unit", "demo"));
         redundancyMetrics.bindTo(registry);
-        FunctionCounter.builder("demo.orders.created", orders, OrderService::created)
+        FunctionCounter.builder("demo.orders.committed", orders, OrderService::created)
                 .description("Orders committed by this instance").register(registry);
         FunctionCounter.builder("demo.orders.failed", orders, OrderService::failed)
                 .description("Order writes that failed").register(registry);
