@@ -174,6 +174,7 @@ public final class DemoLauncher {
             db.close();
         }
         LOG.info("[Demo] PostgreSQL servers stopped");
+        ShutdownSafeLogManager.demoStopped();
     }
 
     static final class Options {
