@@ -42,7 +42,8 @@ public final class RedundancyMetrics implements MeterBinder {
     private final Map<Node, Instant> lastSeenCheck = new EnumMap<>(Node.class);
     private String lastSeenActive;
     private long lastSeenFailovers = -1;
-    private volatile boolean eventsReported;
+    private volatile boolean switchEventsReported;
+    private volatile boolean probeEventsReported;
 
     /**
      * @param statusSource usually {@code Redundancy.of(emf)::status}
@@ -101,14 +102,14 @@ public final class RedundancyMetrics implements MeterBinder {
 
     /** Reports a switch: {@code failover} (to the secondary) or {@code failback} (to the primary). */
     public void onSwitch(Node to, String reason) {
-        eventsReported = true;
+        switchEventsReported = true;
         String name = to == Node.SECONDARY ? MeterNames.FAILOVERS : MeterNames.FAILBACKS;
         forEachRegistry(r -> switchCounter(r, name, reason == null ? "unknown" : reason).increment());
     }
 
     /** Reports one health probe of {@code node}. */
     public void onProbe(Node node, boolean success, Duration latency) {
-        eventsReported = true;
+        probeEventsReported = true;
         recordProbe(node, success, latency);
     }
 
@@ -147,11 +148,13 @@ public final class RedundancyMetrics implements MeterBinder {
         if (s == null) {
             return;
         }
-        if (!eventsReported) {
+        if (!probeEventsReported) {
             observeProbe(Node.PRIMARY, s.primary());
             if (s.secondary() != null) {
                 observeProbe(Node.SECONDARY, s.secondary());
             }
+        }
+        if (!switchEventsReported) {
             if (lastSeenActive != null && !lastSeenActive.equals(s.activeDatabase())
                     && !"none".equals(s.activeDatabase())) {
                 Node to = Node.fromId(s.activeDatabase());
