@@ -6,8 +6,10 @@ import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.PrePersist;
+import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.PreUpdate;
 import jakarta.persistence.Table;
+import jakarta.persistence.Version;
 
 import java.time.Instant;
 
@@ -17,7 +19,8 @@ import java.time.Instant;
 public class Customer {
 
     @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "customers_seq")
+    @SequenceGenerator(name = "customers_seq", sequenceName = "customers_seq", allocationSize = 50)
     private Long id;
 
     @Column(nullable = false)
@@ -25,6 +28,9 @@ public class Customer {
 
     @Column(nullable = false, unique = true)
     private String email;
+
+    @Version
+    private long version;
 
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;

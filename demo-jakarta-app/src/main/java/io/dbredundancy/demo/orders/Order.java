@@ -11,6 +11,7 @@ import jakarta.persistence.JoinColumn;
 import jakarta.persistence.ManyToOne;
 import jakarta.persistence.OneToMany;
 import jakarta.persistence.PrePersist;
+import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.PreUpdate;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
@@ -19,6 +20,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /** An order of one customer, with its items. */
 @Entity
@@ -26,14 +28,18 @@ import java.util.List;
 public class Order {
 
     @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "orders_seq")
+    @SequenceGenerator(name = "orders_seq", sequenceName = "orders_seq", allocationSize = 50)
     private Long id;
+
+    @Column(name = "order_no", nullable = false, unique = true, length = 64)
+    private String orderNo = "ORD-" + UUID.randomUUID();
 
     @ManyToOne(fetch = FetchType.LAZY, optional = false)
     @JoinColumn(name = "customer_id", nullable = false)
     private Customer customer;
 
-    @Column(nullable = false, length = 20)
+    @Column(nullable = false, length = 32)
     private String status = "NEW";
 
     @Column(nullable = false, precision = 12, scale = 2)
@@ -76,6 +82,10 @@ public class Order {
 
     public Long getId() {
         return id;
+    }
+
+    public String getOrderNo() {
+        return orderNo;
     }
 
     public Customer getCustomer() {

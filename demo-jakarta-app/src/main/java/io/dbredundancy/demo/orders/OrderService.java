@@ -28,11 +28,11 @@ public class OrderService {
     }
 
     /** An order as the API shows it. */
-    public record View(long id, long customerId, String customerName, String customerEmail, String status,
+    public record View(long id, String orderNo, long customerId, String customerName, String customerEmail, String status,
                        BigDecimal total, long version, String createdAt, List<Line> items) {
 
         static View of(Order o) {
-            return new View(o.getId(), o.getCustomer().getId(), o.getCustomer().getName(),
+            return new View(o.getId(), o.getOrderNo(), o.getCustomer().getId(), o.getCustomer().getName(),
                     o.getCustomer().getEmail(), o.getStatus(), o.getTotal(), o.getVersion(),
                     String.valueOf(o.getCreatedAt()),
                     o.getItems().stream().map(i -> new Line(i.getSku(), i.getQuantity(), i.getUnitPrice())).toList());

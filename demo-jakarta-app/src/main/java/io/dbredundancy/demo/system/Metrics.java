@@ -1,11 +1,10 @@
 package io.dbredundancy.demo.system;
 
 import io.dbredundancy.demo.Database;
-import io.dbredundancy.hibernate.metrics.HibernateStatisticsMetrics;
+import io.dbredundancy.hibernate.metrics.UnitMetrics;
 import io.dbredundancy.hibernate.metrics.RedundancyMetrics;
 import io.dbredundancy.demo.orders.OrderService;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,14 +32,12 @@ public class Metrics {
             return;
         }
         bound = true;
-        redundancyMetrics = new RedundancyMetrics(() -> database.redundancy().status(), Tags.of("unit", "demo"));
-        redundancyMetrics.bindTo(registry);
+        redundancyMetrics = UnitMetrics.bind(registry, database.emf(), "demo").meters();
         FunctionCounter.builder("demo.orders.committed", orders, OrderService::created)
                 .description("Orders committed by this instance").register(registry);
         FunctionCounter.builder("demo.orders.failed", orders, OrderService::failed)
                 .description("Order writes that failed").register(registry);
-        String binder = HibernateStatisticsMetrics.bind(registry, database.emf(), "demo");
-        LOG.info("[Demo] metrics bound (Hibernate statistics via " + binder + ")");
+        LOG.info("[Demo] metrics bound: the plugin's, HikariCP's, Hibernate's statistics");
     }
 
     public RedundancyMetrics redundancyMetrics() {

@@ -81,14 +81,14 @@ public class SystemResource {
     @Path("sync")
     public Response sync(@HeaderParam(HttpHeaders.AUTHORIZATION) String auth) {
         AdminGuard.check(auth);
-        return act("sync", AdminOperations::sync);
+        return act("sync", r -> AdminOperations.sync(r, metrics.redundancyMetrics()));
     }
 
     @POST
     @Path("verify")
     public Response verify(@HeaderParam(HttpHeaders.AUTHORIZATION) String auth) {
         AdminGuard.check(auth);
-        return act("verify", AdminOperations::verify);
+        return act("verify", r -> AdminOperations.verify(r, metrics.redundancyMetrics()));
     }
 
     private Response act(String action, AdminOperations.Action op) {

@@ -2,6 +2,7 @@ package io.dbredundancy.demo.system;
 
 import io.dbredundancy.demo.Database;
 import io.dbredundancy.demo.orders.OrderService;
+import io.dbredundancy.hibernate.health.SwitchEvent;
 import io.dbredundancy.hibernate.status.RedundancyStatus;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,7 +38,6 @@ public class Timeline {
     private final Deque<Map<String, Object>> samples = new ArrayDeque<>();
     private final Deque<Map<String, Object>> events = new ArrayDeque<>();
     private ScheduledExecutorService scheduler;
-    private String lastActive;
     private long lastOrders;
 
     public synchronized void start() {
@@ -50,6 +50,7 @@ public class Timeline {
             return t;
         });
         lastOrders = orders.created();
+        database.redundancy().addListener(this::onSwitch);
         scheduler.scheduleAtFixedRate(this::sample, 0, 1, TimeUnit.SECONDS);
     }
 
@@ -72,23 +73,21 @@ public class Timeline {
                 while (samples.size() > MAX_SAMPLES) {
                     samples.removeFirst();
                 }
-                if (lastActive != null && !lastActive.equals(s.activeDatabase())) {
-                    String type = switch (s.activeDatabase()) {
-                        case "secondary" -> "failover";
-                        case "primary" -> "failback";
-                        default -> "down";
-                    };
-                    String reason = "primary".equals(lastActive) && s.primary().lastError() != null
-                            ? s.primary().lastError()
-                            : "secondary".equals(lastActive) && s.secondary() != null && s.secondary().lastError() != null
-                            ? s.secondary().lastError() : null;
-                    event(type, lastActive + " -> " + s.activeDatabase() + (reason == null ? "" : " (" + reason + ")"));
-                }
-                lastActive = s.activeDatabase();
             }
         } catch (RuntimeException e) {
             Database.class.getName(); // keep sampling; the next second may succeed
         }
+    }
+
+    /** Every switch of the serving database, as the plugin reports it (with its reason). */
+    private void onSwitch(SwitchEvent e) {
+        String type = switch (e.to()) {
+            case SECONDARY -> "failover";
+            case PRIMARY -> "failback";
+            case NONE -> "down";
+        };
+        event(type, e.from().toString().toLowerCase(java.util.Locale.ROOT) + " -> "
+                + e.to().toString().toLowerCase(java.util.Locale.ROOT) + ": " + e.reason());
     }
 
     private static Map<String, Object> node(RedundancyStatus.NodeStatus n) {

@@ -1,0 +1,19 @@
+package io.dbredundancy.hibernate.cli;
+
+/** The exit codes of {@code redundancy}, documented in docs/cli.md. */
+public final class ExitCodes {
+
+    /** Success; for verify: the databases are identical. */
+    public static final int OK = 0;
+    /** Differences found (verify), a check failed (check). */
+    public static final int DIFFERENCES = 1;
+    /** Bad command line, option value or configuration. */
+    public static final int USAGE = 2;
+    /** A database could not be reached or refused the login. */
+    public static final int CONNECTION = 3;
+    /** Anything else failed (SQL error, missing table, migration error). */
+    public static final int FAILURE = 4;
+
+    private ExitCodes() {
+    }
+}

@@ -1,0 +1,112 @@
+package io.dbredundancy.hibernate.cli;
+
+import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.sync.SyncOptions;
+import io.dbredundancy.hibernate.sync.SyncResult;
+import io.dbredundancy.hibernate.sync.VerifyResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+
+/** sync, verify, repair, sequences. */
+final class SyncCommands {
+
+    private SyncCommands() {
+    }
+
+    @Command(name = "sync", mixinStandardHelpOptions = true,
+            description = {"Copies data to the given database from the other one.",
+                    "Incremental (default): rows whose updated_at passed the watermark kept on the target are upserted"
+                            + " in batches; tables without updated_at are compared by checksums and their differing"
+                            + " chunks copied. Resumable.",
+                    "--full: empties the target's tables and copies everything with binary COPY, several tables at"
+                            + " once in foreign-key order, then sets the sequences. An interrupted full sync resumes"
+                            + " where it stopped when run again."})
+    static final class Sync extends DbCommand {
+        @Option(names = "--to", required = true, paramLabel = "primary|secondary", description = "The database written")
+        Node to;
+
+        @Option(names = "--full", description = "Full copy instead of incremental catch-up")
+        boolean full;
+
+        @Option(names = "--batch-size", paramLabel = "N", description = "Rows per upsert batch (default: 1000)")
+        int batchSize = 1000;
+
+        @Mixin
+        TableOptions tables;
+
+        @Override
+        public Integer call() {
+            SyncOptions o = tables.options(root).withBatchSize(batchSize);
+            SyncResult r = full ? sync().fullSync(to, o) : sync().incrementalSync(to, o);
+            if (tables.quiet) {
+                root.out.println(r);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Compares the two databases by checksums of primary-key chunks, on both at once.",
+                    "Prints the tables and key ranges that differ. Exit code 0 only when identical, 1 when not."})
+    static final class Verify extends DbCommand {
+        @Mixin
+        TableOptions tables;
+
+        @Override
+        public Integer call() {
+            VerifyResult r = sync().verify(tables.options(root));
+            if (tables.quiet) {
+                for (VerifyResult.Difference d : r.differences()) {
+                    root.out.println("differs: " + d);
+                }
+                root.out.println(r);
+            }
+            return r.identical() ? ExitCodes.OK : ExitCodes.DIFFERENCES;
+        }
+    }
+
+    @Command(name = "repair", mixinStandardHelpOptions = true,
+            description = {"Makes the given database equal to the other one, rewriting only the chunks that differ:"
+                    + " per chunk, in one transaction, rows the source lacks are deleted and new or changed rows"
+                    + " written."})
+    static final class Repair extends DbCommand {
+        @Option(names = "--to", required = true, paramLabel = "primary|secondary", description = "The database repaired")
+        Node to;
+
+        @Mixin
+        TableOptions tables;
+
+        @Override
+        public Integer call() {
+            SyncResult r = sync().repair(to, tables.options(root));
+            if (tables.quiet) {
+                root.out.println(r);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "sequences", mixinStandardHelpOptions = true,
+            description = {"Moves every sequence and identity column of the given database past the other one's"
+                    + " (and past the highest id it holds), so ids issued there never collide."})
+    static final class Sequences extends DbCommand {
+        @Option(names = "--to", required = true, paramLabel = "primary|secondary", description = "The database adjusted")
+        Node to;
+
+        @Mixin
+        TableOptions tables;
+
+        @Override
+        public Integer call() {
+            List<String> moved = sync().alignSequences(to, tables.options(root));
+            if (tables.quiet) {
+                moved.forEach(m -> root.out.println("sequence " + m));
+                root.out.println(moved.size() + " sequence(s) of the " + to.id() + " database moved");
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.dbredundancy.hibernate.sync;
+
+import io.dbredundancy.hibernate.Node;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * The scheduled safety net: every {@code hibernate.redundancy.sync.interval_ms} an incremental sync from the active
+ * database to the standby catches writes that bypassed Hibernate; tables marked in {@code redundancy_dirty_table}
+ * (bulk statements) get a checksum compare and repair. Runs on the unit's scheduler; its last run is in the status
+ * ({@link #lastSync()}, {@link #syncStatus()}).
+ */
+public final class SafetyNetSync implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.sync");
+
+    /** The mirror's table of tables touched by bulk statements (column {@code table_name}). */
+    static final String DIRTY_TABLE = "redundancy_dirty_table";
+
+    public enum Status {
+        IDLE, RUNNING, FAILED;
+
+        /** {@code idle}, {@code running}, {@code failed}: the status JSON's words. */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final SyncService sync;
+    private final Supplier<Node> activeNode;
+    private final long intervalMs;
+    private final SyncOptions options;
+    private final Clock clock;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile Instant lastSync;
+    private volatile Status status = Status.IDLE;
+    private volatile String lastError;
+    private volatile SyncResult lastResult;
+    private ScheduledFuture<?> task;
+
+    /**
+     * @param activeNode the node serving now (the source of each run); a run is skipped when it returns null
+     * @param intervalMs the period; 0 turns the safety net off
+     */
+    public SafetyNetSync(SyncService sync, Supplier<Node> activeNode, long intervalMs, SyncOptions options, Clock clock) {
+        this.sync = Objects.requireNonNull(sync, "sync");
+        this.activeNode = Objects.requireNonNull(activeNode, "activeNode");
+        if (intervalMs < 0) {
+            throw new IllegalArgumentException("hibernate.redundancy.sync.interval_ms must be 0 (off) or more, but was "
+                    + intervalMs);
+        }
+        this.intervalMs = intervalMs;
+        this.options = Objects.requireNonNull(options, "options");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    public SafetyNetSync(SyncService sync, Supplier<Node> activeNode, long intervalMs) {
+        this(sync, activeNode, intervalMs, SyncOptions.defaults(), Clock.systemUTC());
+    }
+
+    /** Schedules the runs on {@code scheduler} (the unit's); does nothing when the interval is 0. */
+    public synchronized void start(ScheduledExecutorService scheduler) {
+        if (intervalMs == 0 || task != null) {
+            return;
+        }
+        task = scheduler.scheduleWithFixedDelay(this::runSafely, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Safety-net incremental sync every " + intervalMs + " ms");
+    }
+
+    public boolean enabled() {
+        return intervalMs > 0;
+    }
+
+    private void runSafely() {
+        try {
+            runOnce();
+        } catch (RuntimeException e) {
+            // already recorded; the scheduler must keep going
+        }
+    }
+
+    /**
+     * One run now, on the caller's thread: incremental sync active → standby, then verify+repair of the tables bulk
+     * statements marked. Returns null when skipped (another run in progress, or no active node).
+     *
+     * @throws SyncException when the run fails (also recorded as {@code failed})
+     */
+    public SyncResult runOnce() {
+        Node active = activeNode.get();
+        if (active == null || !running.compareAndSet(false, true)) {
+            return null;
+        }
+        Node target = active.other();
+        status = Status.RUNNING;
+        try {
+            SyncResult result = sync.incrementalSync(target, options);
+            List<String> dirty = dirtyTables(active);
+            if (!dirty.isEmpty()) {
+                SyncResult repaired = sync.repair(target, options.withTables(dirty));
+                clearDirty(active, dirty);
+                result = new SyncResult("incremental", target, result.rows() + repaired.rows(), repaired.deleted(),
+                        result.tables(), List.of(), result.elapsed().plus(repaired.elapsed()));
+            }
+            lastResult = result;
+            lastSync = clock.instant();
+            lastError = null;
+            status = Status.IDLE;
+            if (result.rows() > 0 || result.deleted() > 0) {
+                LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Sync completed: " + result.rows()
+                        + " records updated on the " + target.id() + " database");
+            }
+            return result;
+        } catch (RuntimeException e) {
+            lastSync = clock.instant();
+            lastError = e.getMessage();
+            status = Status.FAILED;
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Safety-net sync to the " + target.id()
+                    + " database failed: " + e.getMessage());
+            throw e;
+        } finally {
+            running.set(false);
+        }
+    }
+
+    private List<String> dirtyTables(Node source) {
+        List<String> out = new ArrayList<>();
+        try (Connection c = sync.endpoint(source).open()) {
+            if (!SyncState.exists(c, DIRTY_TABLE)) {
+                return out;
+            }
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select distinct table_name from " + DIRTY_TABLE)) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new SyncException("Reading " + DIRTY_TABLE + " on the " + source.id() + " database failed: "
+                    + SyncService.oneLine(e.getMessage()), e);
+        }
+        return out;
+    }
+
+    private void clearDirty(Node source, List<String> tables) {
+        try (Connection c = sync.endpoint(source).open();
+             PreparedStatement ps = c.prepareStatement("delete from " + DIRTY_TABLE + " where table_name = ?")) {
+            for (String t : tables) {
+                ps.setString(1, t);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Could not clear " + DIRTY_TABLE + ": "
+                    + SyncService.oneLine(e.getMessage()));
+        }
+    }
+
+    /** When the last run ended (successfully or not); null before the first. */
+    public Instant lastSync() {
+        return lastSync;
+    }
+
+    public Status syncStatus() {
+        return status;
+    }
+
+    /** The last failure's one-line message, or null. */
+    public String lastError() {
+        return lastError;
+    }
+
+    public SyncResult lastResult() {
+        return lastResult;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (task != null) {
+            task.cancel(false);
+            task = null;
+        }
+    }
+}

@@ -1,0 +1,875 @@
+package io.dbredundancy.hibernate.sync;
+
+import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.NodeConfig;
+import io.dbredundancy.hibernate.RedundancyConfig;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Copies, catches up, compares and repairs the data of the two databases of a unit, over plain JDBC:
+ * <ul>
+ *   <li>{@link #fullSync}: binary {@code COPY} of every table, several at once in foreign-key order, then the
+ *   sequences; the target's tables are emptied first; resumable table by table;</li>
+ *   <li>{@link #incrementalSync}: rows whose {@code updated_at} passed the watermark kept on the target, upserted in
+ *   batches; tables without such a column are compared by checksums and their differing chunks repaired;</li>
+ *   <li>{@link #verify}: checksums of primary-key chunks on both databases at once;</li>
+ *   <li>{@link #repair}: rewrites on the target only the chunks that differ;</li>
+ *   <li>{@link #alignSequences}: moves the target's sequences and identity columns past the source's.</li>
+ * </ul>
+ * The library's own tables ({@code redundancy_*}, Liquibase's) are never touched. Thread-safe; each call opens and
+ * closes its own connections.
+ */
+public final class SyncService {
+
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.sync");
+
+    /**
+     * Test hook: a pause (ms) before the commit of every table of a full sync but the first, so a test can kill the
+     * process while a table is half-written.
+     */
+    static final String TABLE_DELAY_PROPERTY = "io.dbredundancy.sync.tableDelayMs";
+
+    private final Endpoint primary;
+    private final Endpoint secondary;
+
+    public SyncService(Endpoint primary, Endpoint secondary) {
+        this.primary = Objects.requireNonNull(primary, "primary");
+        this.secondary = Objects.requireNonNull(secondary, "secondary");
+        if (primary.node() != Node.PRIMARY || secondary.node() != Node.SECONDARY) {
+            throw new IllegalArgumentException("endpoints must be the primary and the secondary, in that order");
+        }
+    }
+
+    /** Over the app's DataSources (e.g. the per-node pools). */
+    public SyncService(DataSource primary, DataSource secondary) {
+        this(Endpoint.of(Node.PRIMARY, primary), Endpoint.of(Node.SECONDARY, secondary));
+    }
+
+    /** Over plain driver connections to the two configured URLs. */
+    public SyncService(NodeConfig primary, NodeConfig secondary) {
+        this(Endpoint.of(primary), Endpoint.of(secondary));
+    }
+
+    /** Over the URLs of a unit's configuration; fails with one line when no secondary is configured. */
+    public static SyncService of(RedundancyConfig config) {
+        NodeConfig secondary = config.secondary().orElseThrow(() -> new SyncException(
+                "No secondary database is configured (hibernate.redundancy.secondary.url or DATABASE_URL_SECONDARY)"));
+        return new SyncService(config.primary(), secondary);
+    }
+
+    public Endpoint endpoint(Node node) {
+        return node == Node.PRIMARY ? primary : secondary;
+    }
+
+    // ------------------------------------------------------------------------------------------------ full sync
+
+    /**
+     * Copies every table (or {@code options.tables()}) from the other database into {@code target}, replacing the
+     * target's rows, then sets the target's sequences to the source's values. An interrupted run is resumed: tables
+     * it finished are skipped, the one it was copying is copied again.
+     */
+    public SyncResult fullSync(Node target, SyncOptions options) {
+        Endpoint src = endpoint(target.other());
+        Endpoint tgt = endpoint(target);
+        long start = System.nanoTime();
+        SyncProgress progress = options.progress();
+        try (Connection sc = open(src); Connection tc = open(tgt)) {
+            Map<String, TableInfo> tables = Catalog.select(Catalog.load(sc), options.tables());
+            Catalog.requireSameShape(tables.values(), Catalog.load(tc), target.id());
+            SyncState.ensure(tc);
+            boolean replica = replicaRoleAllowed(tc);
+
+            Map<String, SyncState.Row> state = SyncState.read(tc, SyncState.FULL);
+            SyncState.Row run = state.get(SyncState.RUN);
+            List<String> ids = new ArrayList<>(tables.keySet());
+            boolean resume = run != null && "running".equals(run.status()) && src.node().id().equals(run.source())
+                    && run.watermarkKey() != null && new HashSet<>(run.watermarkKey()).equals(new HashSet<>(ids));
+            Set<String> done = new HashSet<>();
+            if (resume) {
+                state.forEach((k, v) -> {
+                    if (!k.equals(SyncState.RUN) && "done".equals(v.status())) {
+                        done.add(k);
+                    }
+                });
+                progress.message("resuming an interrupted full sync: " + done.size() + " of " + ids.size()
+                        + " tables already copied");
+            } else {
+                startFullRun(tc, tables, src.node().id());
+            }
+
+            long total = 0;
+            for (TableInfo t : tables.values()) {
+                if (!done.contains(t.id())) {
+                    total += Math.max(0, (long) estimateRows(sc, t));
+                }
+            }
+            progress.begin("full sync " + src.node().id() + " -> " + target.id() + " (" + (ids.size() - done.size())
+                    + " tables" + (replica ? "" : ", foreign-key order") + ")", total);
+            long rows = copyTables(src, tgt, sc, tables, done, resume, replica, options);
+            alignSequences(sc, tc, sequenceFilter(tables, options), true, progress);
+            SyncState.put(tc, SyncState.FULL, SyncState.RUN, src.node().id(), "done", rows, null, ids);
+            SyncResult result = new SyncResult("full", target, rows, 0, ids, List.copyOf(done), elapsed(start));
+            progress.end(result.toString());
+            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] " + result);
+            return result;
+        } catch (SQLException e) {
+            throw failure("Full sync to the " + target.id() + " database failed", e);
+        }
+    }
+
+    private void startFullRun(Connection tc, Map<String, TableInfo> tables, String source) throws SQLException {
+        boolean auto = tc.getAutoCommit();
+        tc.setAutoCommit(false);
+        try {
+            SyncState.clear(tc, SyncState.FULL);
+            List<String> ids = new ArrayList<>(tables.keySet());
+            SyncState.put(tc, SyncState.FULL, SyncState.RUN, source, "running", 0, null, ids);
+            for (String id : ids) {
+                SyncState.put(tc, SyncState.FULL, id, source, "pending", 0, null, null);
+            }
+            if (!tables.isEmpty()) {
+                StringBuilder names = new StringBuilder();
+                for (TableInfo t : tables.values()) {
+                    names.append(names.length() == 0 ? "" : ", ").append(t.sqlName());
+                }
+                try (Statement s = tc.createStatement()) {
+                    s.execute("truncate table " + names);
+                }
+            }
+            tc.commit();
+        } catch (SQLException e) {
+            tc.rollback();
+            if ("0A000".equals(e.getSQLState())) {
+                throw new SyncException("Cannot empty the target tables: " + oneLine(e.getMessage())
+                        + "; include the referencing tables in --tables or sync all tables", e);
+            }
+            throw e;
+        } finally {
+            tc.setAutoCommit(auto);
+        }
+    }
+
+    private long copyTables(Endpoint src, Endpoint tgt, Connection sc, Map<String, TableInfo> tables, Set<String> done,
+                            boolean resume, boolean replica, SyncOptions options) throws SQLException {
+        // one snapshot for every table, so foreign keys hold in the copy
+        String snapshot = null;
+        sc.setAutoCommit(false);
+        try (Statement s = sc.createStatement()) {
+            s.execute("set transaction isolation level repeatable read, read only");
+            try (ResultSet rs = s.executeQuery("select pg_export_snapshot()")) {
+                rs.next();
+                snapshot = rs.getString(1);
+            }
+        } catch (SQLException e) {
+            sc.rollback();
+            LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] no exported snapshot: " + e.getMessage());
+        }
+        long delay = Long.getLong(TABLE_DELAY_PROPERTY, 0L);
+        Set<String> finished = new HashSet<>(done);
+        List<TableInfo> waiting = new ArrayList<>();
+        for (TableInfo t : tables.values()) {
+            if (!done.contains(t.id())) {
+                waiting.add(t);
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(options.parallelism(), daemon("db-redundancy-sync-"));
+        CompletionService<Long> cs = new ExecutorCompletionService<>(pool);
+        Map<Future<Long>, TableInfo> running = new HashMap<>();
+        long rows = 0;
+        String snap = snapshot;
+        try {
+            while (!waiting.isEmpty() || !running.isEmpty()) {
+                for (var it = waiting.iterator(); it.hasNext() && running.size() < options.parallelism(); ) {
+                    TableInfo t = it.next();
+                    boolean ready = replica || t.references.stream()
+                            .allMatch(r -> finished.contains(r) || !tables.containsKey(r));
+                    if (ready) {
+                        it.remove();
+                        long pause = finished.size() > done.size() ? delay : 0;
+                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, resume, replica, options, pause)), t);
+                    }
+                }
+                Future<Long> f = cs.take();
+                TableInfo t = running.remove(f);
+                try {
+                    rows += f.get();
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof SQLException se) {
+                        throw failure("Copying table " + t.id() + " failed", se);
+                    }
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new SyncException("Copying table " + t.id() + " failed: " + c, c);
+                }
+                finished.add(t.id());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyncException("Full sync interrupted", e);
+        } finally {
+            pool.shutdownNow();
+            if (snapshot != null) {
+                sc.rollback();
+            }
+            sc.setAutoCommit(true);
+        }
+        return rows;
+    }
+
+    private long copyTable(Endpoint src, Endpoint tgt, TableInfo t, String snapshot, boolean resume, boolean replica,
+                           SyncOptions options, long delay) throws SQLException, InterruptedException {
+        try (Connection s = open(src); Connection c = open(tgt)) {
+            s.setAutoCommit(false);
+            try (Statement st = s.createStatement()) {
+                st.execute("set transaction isolation level repeatable read, read only");
+                if (snapshot != null) {
+                    st.execute("set transaction snapshot " + Sql.literal(snapshot));
+                }
+            }
+            String maxUpdated = null;
+            if (t.updatedAt != null) {
+                maxUpdated = queryString(s, "select max(" + Sql.ident(t.updatedAt) + ")::text from " + t.sqlName());
+            }
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                targetSession(st, replica);
+                st.execute("set local synchronous_commit = off");
+                if (resume) {
+                    st.execute("delete from " + t.sqlName());
+                }
+            }
+            String cols = t.columnList();
+            long rows = CopyPipe.run(s, "copy " + t.sqlName() + " (" + cols + ") to stdout (format binary)",
+                    c, "copy " + t.sqlName() + " (" + cols + ") from stdin (format binary)",
+                    options.progress()::advance);
+            SyncState.put(c, SyncState.FULL, t.id(), src.node().id(), "done", rows, null, null);
+            if (t.updatedAt != null && t.hasPrimaryKey()) {
+                SyncState.put(c, SyncState.INCREMENTAL, t.id(), src.node().id(), "idle", rows, maxUpdated, null);
+            }
+            if (delay > 0) {
+                Thread.sleep(delay);
+            }
+            c.commit();
+            s.commit();
+            options.progress().message(t.id() + ": " + rows + " rows copied");
+            return rows;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ incremental
+
+    /**
+     * Brings {@code target} up to date with the other database: for tables with an {@code updated_at} column, the rows
+     * changed since the watermark kept on the target are upserted in batches of {@code options.batchSize()}, the
+     * watermark moving with each committed batch; other tables with a primary key are compared by checksums and
+     * their differing chunks repaired. Deleted rows reach the target only through the latter (or the mirror).
+     */
+    public SyncResult incrementalSync(Node target, SyncOptions options) {
+        Endpoint src = endpoint(target.other());
+        Endpoint tgt = endpoint(target);
+        long start = System.nanoTime();
+        SyncProgress progress = options.progress();
+        try (Connection sc = open(src); Connection tc = open(tgt)) {
+            Map<String, TableInfo> tables = Catalog.select(Catalog.load(sc), options.tables());
+            Catalog.requireSameShape(tables.values(), Catalog.load(tc), target.id());
+            SyncState.ensure(tc);
+            boolean replica = replicaRoleAllowed(tc);
+            Map<String, SyncState.Row> state = SyncState.read(tc, SyncState.INCREMENTAL);
+            progress.begin("incremental sync " + src.node().id() + " -> " + target.id(), -1);
+            long rows = 0;
+            long deleted = 0;
+            List<TableInfo> byChecksum = new ArrayList<>();
+            for (TableInfo t : tables.values()) {
+                if (t.updatedAt != null && t.hasPrimaryKey()) {
+                    rows += catchUp(sc, tc, t, state.get(t.id()), src.node().id(), replica, options);
+                } else {
+                    byChecksum.add(t);
+                }
+            }
+            if (!byChecksum.isEmpty()) {
+                long[] r = repairTables(target, sc, tc, byChecksum, replica, options);
+                rows += r[0];
+                deleted += r[1];
+            }
+            SyncResult result = new SyncResult("incremental", target, rows, deleted, new ArrayList<>(tables.keySet()),
+                    List.of(), elapsed(start));
+            progress.end(result.toString());
+            LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] " + result);
+            return result;
+        } catch (SQLException e) {
+            throw failure("Incremental sync to the " + target.id() + " database failed", e);
+        }
+    }
+
+    private long catchUp(Connection sc, Connection tc, TableInfo t, SyncState.Row row, String source, boolean replica,
+                         SyncOptions options) throws SQLException {
+        String ua = Sql.ident(t.updatedAt);
+        String uaType = t.typeOf(t.updatedAt);
+        String base = "true";
+        if (row != null && row.watermark() != null) {
+            base = ua + " >= " + Sql.typed(row.watermark(), uaType) + " - interval '"
+                    + options.lookback().toMillis() + " milliseconds'";
+        }
+        String order = ua + ", " + Sql.idents(t.primaryKey);
+        String orderDesc = ua + " desc, " + String.join(" desc, ", t.primaryKey.stream().map(Sql::ident).toList()) + " desc";
+        String lastTs = null;
+        List<String> lastKey = null;
+        long total = 0;
+        Repairer repairer = new Repairer(t, replica);
+        while (true) {
+            String cond = base;
+            if (lastTs != null) {
+                cond += " and (" + ua + ", " + Sql.idents(t.primaryKey) + ") > (" + Sql.typed(lastTs, uaType) + ", "
+                        + t.keyLiteral(lastKey).substring(1);
+            }
+            String select = "select " + t.columnList() + " from " + t.sqlName() + " where " + cond
+                    + " order by " + order + " limit " + options.batchSize();
+            tc.setAutoCommit(false);
+            try {
+                long n = repairer.load(sc, tc, select);
+                if (n == 0) {
+                    tc.rollback();
+                    break;
+                }
+                repairer.upsert(tc);
+                try (Statement st = tc.createStatement();
+                     ResultSet rs = st.executeQuery("select " + ua + "::text, " + t.keyAsText(null) + " from "
+                             + repairer.temp + " order by " + orderDesc + " limit 1")) {
+                    rs.next();
+                    lastTs = rs.getString(1);
+                    lastKey = new ArrayList<>();
+                    for (int i = 0; i < t.primaryKey.size(); i++) {
+                        lastKey.add(rs.getString(2 + i));
+                    }
+                }
+                total += n;
+                SyncState.put(tc, SyncState.INCREMENTAL, t.id(), source, "idle", total, lastTs, lastKey);
+                tc.commit();
+                options.progress().advance(n);
+                if (n < options.batchSize()) {
+                    break;
+                }
+            } catch (SQLException | RuntimeException e) {
+                tc.rollback();
+                throw e;
+            } finally {
+                tc.setAutoCommit(true);
+            }
+        }
+        if (total > 0) {
+            options.progress().message(t.id() + ": " + total + " changed rows upserted");
+        }
+        return total;
+    }
+
+    /** The target-side statements that apply source rows: a temp table, then delete/upsert from it. */
+    private static final class Repairer {
+        final TableInfo t;
+        final boolean replica;
+        final String temp;
+        private boolean created;
+
+        Repairer(TableInfo t, boolean replica) {
+            this.t = t;
+            this.replica = replica;
+            this.temp = Sql.ident("redundancy_sync_" + Integer.toHexString(t.id().hashCode()));
+        }
+
+        /** In the caller's transaction: loads the rows of {@code select} on the source into the temp table. */
+        long load(Connection sc, Connection tc, String select) throws SQLException {
+            try (Statement st = tc.createStatement()) {
+                targetSession(st, replica);
+                if (!created) {
+                    st.execute("create temp table if not exists " + temp + " on commit delete rows as select "
+                            + t.columnList() + " from " + t.sqlName() + " with no data");
+                    created = true;
+                }
+            }
+            return CopyPipe.run(sc, "copy (" + select + ") to stdout (format binary)", tc,
+                    "copy " + temp + " (" + t.columnList() + ") from stdin (format binary)", n -> { });
+        }
+
+        /** Deletes target rows in {@code range} that the source does not have; returns how many. */
+        long deleteMissing(Connection tc, String rangeOnTarget) throws SQLException {
+            try (Statement st = tc.createStatement()) {
+                return st.executeUpdate("delete from " + t.sqlName() + " d where " + rangeOnTarget
+                        + " and not exists (select 1 from " + temp + " s where " + t.keyTuple("s") + " = "
+                        + t.keyTuple("d") + ")");
+            }
+        }
+
+        /** Inserts new rows and updates the rows that differ (identical rows are left alone); returns how many. */
+        long upsert(Connection tc) throws SQLException {
+            List<String> cols = t.columnNames();
+            StringBuilder set = new StringBuilder();
+            StringBuilder mine = new StringBuilder();
+            StringBuilder theirs = new StringBuilder();
+            for (String col : cols) {
+                if (t.primaryKey.contains(col)) {
+                    continue;
+                }
+                String q = Sql.ident(col);
+                set.append(set.length() == 0 ? "" : ", ").append(q).append(" = excluded.").append(q);
+                mine.append(mine.length() == 0 ? "" : ", ").append("d.").append(q).append("::text");
+                theirs.append(theirs.length() == 0 ? "" : ", ").append("excluded.").append(q).append("::text");
+            }
+            String sql = "insert into " + t.sqlName() + " as d (" + t.columnList() + ")"
+                    + (t.hasIdentityAlways() ? " overriding system value" : "")
+                    + " select " + t.columnList() + " from " + temp + " on conflict (" + Sql.idents(t.primaryKey) + ") "
+                    + (set.length() == 0 ? "do nothing"
+                    : "do update set " + set + " where (" + mine + ",'') is distinct from (" + theirs + ",'')");
+            try (Statement st = tc.createStatement()) {
+                return st.executeUpdate(sql);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ verify / repair
+
+    /** Compares the two databases chunk by chunk; {@link VerifyResult#identical()} only when everything matches. */
+    public VerifyResult verify(SyncOptions options) {
+        long start = System.nanoTime();
+        try (Connection pc = open(primary); Connection sc = open(secondary)) {
+            Map<String, TableInfo> all = Catalog.load(pc);
+            Map<String, TableInfo> tables = Catalog.select(all, options.tables());
+            Map<String, TableInfo> other = Catalog.load(sc);
+            List<VerifyResult.Difference> diffs = new ArrayList<>();
+            List<TableInfo> present = new ArrayList<>();
+            for (TableInfo t : tables.values()) {
+                if (other.containsKey(t.id())) {
+                    present.add(t);
+                } else {
+                    diffs.add(new VerifyResult.Difference(t.id(), null, null, 0, -1));
+                }
+            }
+            if (options.tables().isEmpty()) {
+                for (String id : other.keySet()) {
+                    if (!all.containsKey(id)) {
+                        diffs.add(new VerifyResult.Difference(id, null, null, -1, 0));
+                    }
+                }
+            }
+            Catalog.requireSameShape(present, other, Node.SECONDARY.id());
+            Comparison cmp = compare(pc, present, options, "verify primary <-> secondary");
+            diffs.addAll(cmp.differences);
+            VerifyResult result = new VerifyResult(diffs.isEmpty(), diffs, tables.size(), cmp.rows, elapsed(start));
+            for (VerifyResult.Difference d : diffs) {
+                options.progress().message("differs: " + d);
+            }
+            options.progress().end(result.toString());
+            return result;
+        } catch (SQLException e) {
+            throw failure("Verify failed", e);
+        }
+    }
+
+    /**
+     * Makes {@code target} equal to the other database by rewriting only the chunks that differ: per chunk, in one
+     * transaction, the target's rows the source lacks are deleted and the source's rows that are new or different
+     * are written.
+     */
+    public SyncResult repair(Node target, SyncOptions options) {
+        long start = System.nanoTime();
+        try (Connection sc = open(endpoint(target.other())); Connection tc = open(endpoint(target))) {
+            Map<String, TableInfo> tables = Catalog.select(Catalog.load(sc), options.tables());
+            Catalog.requireSameShape(tables.values(), Catalog.load(tc), target.id());
+            boolean replica = replicaRoleAllowed(tc);
+            long[] r = repairTables(target, sc, tc, new ArrayList<>(tables.values()), replica, options);
+            SyncResult result = new SyncResult("repair", target, r[0], r[1], new ArrayList<>(tables.keySet()),
+                    List.of(), elapsed(start));
+            options.progress().end(result.toString());
+            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] " + result);
+            return result;
+        } catch (SQLException e) {
+            throw failure("Repair of the " + target.id() + " database failed", e);
+        }
+    }
+
+    /** Compares {@code tables} (source catalog) and repairs the target's differing chunks; returns {written, deleted}. */
+    private long[] repairTables(Node target, Connection sc, Connection tc, List<TableInfo> tables, boolean replica,
+                                SyncOptions options) throws SQLException {
+        Connection pc = target == Node.SECONDARY ? sc : tc;
+        Comparison cmp = compare(pc, tables, options, "compare " + target.other().id() + " -> " + target.id());
+        long written = 0;
+        long deleted = 0;
+        Map<String, TableInfo> byId = new HashMap<>();
+        tables.forEach(t -> byId.put(t.id(), t));
+        Map<String, Repairer> repairers = new HashMap<>();
+        for (VerifyResult.Difference d : cmp.differences) {
+            TableInfo t = byId.get(d.table());
+            Repairer rep = repairers.computeIfAbsent(t.id(), k -> new Repairer(t, replica));
+            tc.setAutoCommit(false);
+            try {
+                long w;
+                long del;
+                if (t.hasPrimaryKey()) {
+                    String select = "select " + t.columnList() + " from " + t.sqlName() + " where "
+                            + t.rangeCondition(null, d.fromExclusive(), d.toInclusive());
+                    rep.load(sc, tc, select);
+                    del = rep.deleteMissing(tc, t.rangeCondition("d", d.fromExclusive(), d.toInclusive()));
+                    w = rep.upsert(tc);
+                } else {
+                    try (Statement st = tc.createStatement()) {
+                        targetSession(st, replica);
+                        del = st.executeUpdate("delete from " + t.sqlName());
+                    }
+                    w = CopyPipe.run(sc, "copy " + t.sqlName() + " (" + t.columnList() + ") to stdout (format binary)",
+                            tc, "copy " + t.sqlName() + " (" + t.columnList() + ") from stdin (format binary)", n -> { });
+                }
+                tc.commit();
+                written += w;
+                deleted += del;
+                options.progress().message("repaired " + d.table() + " keys " + d.range() + ": " + w + " written, "
+                        + del + " deleted");
+            } catch (SQLException | RuntimeException e) {
+                tc.rollback();
+                throw e;
+            } finally {
+                tc.setAutoCommit(true);
+            }
+        }
+        return new long[]{written, deleted};
+    }
+
+    private record Comparison(List<VerifyResult.Difference> differences, long rows) {
+    }
+
+    private record Chunk(TableInfo table, List<String> lo, List<String> hi) {
+    }
+
+    /** Checksums every chunk on both databases (primary-side boundaries), several chunks at once. */
+    private Comparison compare(Connection pc, List<TableInfo> tables, SyncOptions options, String phase)
+            throws SQLException {
+        List<Chunk> chunks = new ArrayList<>();
+        long estimate = 0;
+        for (TableInfo t : tables) {
+            estimate += Math.max(0, (long) t.estimatedRows);
+            if (!t.hasPrimaryKey()) {
+                chunks.add(new Chunk(t, null, null));
+                continue;
+            }
+            List<List<String>> bounds = boundaries(pc, t, options.chunkRows());
+            List<String> lo = null;
+            for (List<String> b : bounds) {
+                chunks.add(new Chunk(t, lo, b));
+                lo = b;
+            }
+            chunks.add(new Chunk(t, lo, null));
+        }
+        options.progress().begin(phase + " (" + tables.size() + " tables, " + chunks.size() + " chunks)", estimate);
+        int workers = Math.min(options.parallelism(), Math.max(1, chunks.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(workers * 2, daemon("db-redundancy-verify-"));
+        List<Future<List<Object[]>>> results = new ArrayList<>();
+        AtomicInteger next = new AtomicInteger();
+        try {
+            for (int w = 0; w < workers; w++) {
+                results.add(pool.submit(() -> checksumWorker(Node.PRIMARY, chunks, next, pool, options)));
+            }
+            Map<Chunk, long[]> counts = new LinkedHashMap<>();
+            List<VerifyResult.Difference> diffs = new ArrayList<>();
+            long rows = 0;
+            for (Future<List<Object[]>> f : results) {
+                for (Object[] r : f.get()) {
+                    Chunk c = (Chunk) r[0];
+                    long[] n = (long[]) r[1];
+                    boolean same = (Boolean) r[2];
+                    rows += n[0];
+                    counts.put(c, n);
+                    if (!same) {
+                        diffs.add(new VerifyResult.Difference(c.table().id(), c.lo(), c.hi(), n[0], n[1]));
+                    }
+                }
+            }
+            diffs.sort((a, b) -> Integer.compare(chunks.indexOf(find(chunks, a)), chunks.indexOf(find(chunks, b))));
+            return new Comparison(diffs, rows);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof SQLException se) {
+                throw se;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new SyncException("Checksum comparison failed: " + c, c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyncException("Checksum comparison interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static Chunk find(List<Chunk> chunks, VerifyResult.Difference d) {
+        for (Chunk c : chunks) {
+            if (c.table().id().equals(d.table()) && Objects.equals(c.lo(), d.fromExclusive())
+                    && Objects.equals(c.hi(), d.toInclusive())) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** One worker: a connection to each database; the two checksums of a chunk run at the same time. */
+    private List<Object[]> checksumWorker(Node ignored, List<Chunk> chunks, AtomicInteger next, ExecutorService pool,
+                                          SyncOptions options) throws Exception {
+        List<Object[]> out = new ArrayList<>();
+        try (Connection p = open(primary); Connection s = open(secondary)) {
+            int i;
+            while ((i = next.getAndIncrement()) < chunks.size()) {
+                Chunk c = chunks.get(i);
+                String sql = checksumSql(c);
+                Future<String[]> other = pool.submit(() -> checksum(s, sql));
+                String[] mine = checksum(p, sql);
+                String[] theirs = other.get();
+                long np = Long.parseLong(mine[0]);
+                long ns = Long.parseLong(theirs[0]);
+                boolean same = np == ns && Objects.equals(mine[1], theirs[1]);
+                out.add(new Object[]{c, new long[]{np, ns}, same});
+                options.progress().advance(np);
+            }
+        }
+        return out;
+    }
+
+    private static String checksumSql(Chunk c) {
+        TableInfo t = c.table();
+        String order = t.hasPrimaryKey() ? Sql.qualified("x", t.primaryKey) : "x::text";
+        String where = t.hasPrimaryKey() ? " where " + t.rangeCondition(null, c.lo(), c.hi()) : "";
+        return "select count(*), md5(string_agg(x::text, E'\\n' order by " + order + ")) from (select "
+                + t.columnList() + " from " + t.sqlName() + where + ") x";
+    }
+
+    private static String[] checksum(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return new String[]{Long.toString(rs.getLong(1)), rs.getString(2)};
+        }
+    }
+
+    /** Every {@code chunkRows}-th primary key of {@code t} (as text), in key order. */
+    private static List<List<String>> boundaries(Connection c, TableInfo t, int chunkRows) throws SQLException {
+        String keys = Sql.idents(t.primaryKey);
+        String sql = "select " + t.keyAsText(null) + " from (select " + keys + ", row_number() over (order by " + keys
+                + ") as rn from " + t.sqlName() + ") k where rn % " + chunkRows + " = 0 order by rn";
+        List<List<String>> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                List<String> k = new ArrayList<>();
+                for (int i = 1; i <= t.primaryKey.size(); i++) {
+                    k.add(rs.getString(i));
+                }
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ sequences
+
+    /**
+     * Moves every sequence of {@code target} (identity columns included) to at least the source's value and at least
+     * the highest value its owning column holds on the target, so ids issued on the target never collide.
+     *
+     * @return one line per sequence moved
+     */
+    public List<String> alignSequences(Node target, SyncOptions options) {
+        try (Connection sc = open(endpoint(target.other())); Connection tc = open(endpoint(target))) {
+            Set<String> filter = options.tables().isEmpty() ? null
+                    : sequenceFilter(Catalog.select(Catalog.load(sc), options.tables()), options);
+            List<String> moved = alignSequences(sc, tc, filter, false, options.progress());
+            options.progress().end(moved.size() + " sequence(s) of the " + target.id() + " database moved");
+            return moved;
+        } catch (SQLException e) {
+            throw failure("Aligning the sequences of the " + target.id() + " database failed", e);
+        }
+    }
+
+    private static Set<String> sequenceFilter(Map<String, TableInfo> tables, SyncOptions options) {
+        return options.tables().isEmpty() ? null : new HashSet<>(tables.keySet());
+    }
+
+    private record Seq(String id, Long lastValue, String ownerTable, String ownerColumn) {
+    }
+
+    private static final String SEQUENCES = """
+            select s.schemaname || '.' || s.sequencename, s.last_value, tn.nspname || '.' || t.relname, a.attname
+            from pg_sequences s
+            join pg_namespace sn on sn.nspname = s.schemaname
+            join pg_class sc on sc.relname = s.sequencename and sc.relnamespace = sn.oid
+            left join pg_depend d on d.classid = 'pg_class'::regclass and d.objid = sc.oid
+              and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')
+            left join pg_class t on t.oid = d.refobjid
+            left join pg_namespace tn on tn.oid = t.relnamespace
+            left join pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
+            where s.schemaname not in ('pg_catalog', 'information_schema')""";
+
+    private static Map<String, Seq> sequences(Connection c) throws SQLException {
+        Map<String, Seq> out = new LinkedHashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(SEQUENCES)) {
+            while (rs.next()) {
+                long v = rs.getLong(2);
+                out.put(rs.getString(1), new Seq(rs.getString(1), rs.wasNull() ? null : v, rs.getString(3),
+                        rs.getString(4)));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> alignSequences(Connection sc, Connection tc, Set<String> tableFilter, boolean exact,
+                                               SyncProgress progress) throws SQLException {
+        Map<String, Seq> source = sequences(sc);
+        Map<String, Seq> target = sequences(tc);
+        List<String> moved = new ArrayList<>();
+        for (Seq s : source.values()) {
+            Seq t = target.get(s.id());
+            if (t == null) {
+                continue;
+            }
+            if (tableFilter != null && (s.ownerTable() == null || !tableFilter.contains(s.ownerTable()))) {
+                continue;
+            }
+            String[] parts = s.id().split("\\.", 2);
+            String seq = Sql.ident(parts[0]) + "." + Sql.ident(parts[1]);
+            if (exact) {
+                if (Objects.equals(s.lastValue(), t.lastValue())) {
+                    continue;
+                }
+                try (PreparedStatement ps = tc.prepareStatement(s.lastValue() == null
+                        ? "select setval(?::regclass, (select start_value from pg_sequences where schemaname = ? and sequencename = ?), false)"
+                        : "select setval(?::regclass, ?, true)")) {
+                    ps.setString(1, seq);
+                    if (s.lastValue() == null) {
+                        ps.setString(2, parts[0]);
+                        ps.setString(3, parts[1]);
+                    } else {
+                        ps.setLong(2, s.lastValue());
+                    }
+                    ps.execute();
+                }
+                moved.add(s.id() + " = " + (s.lastValue() == null ? "start" : s.lastValue()));
+                continue;
+            }
+            long want = s.lastValue() == null ? Long.MIN_VALUE : s.lastValue();
+            if (t.ownerTable() != null && t.ownerColumn() != null) {
+                String[] tp = t.ownerTable().split("\\.", 2);
+                String max = queryString(tc, "select max(" + Sql.ident(t.ownerColumn()) + ")::text from "
+                        + Sql.ident(tp[0]) + "." + Sql.ident(tp[1]));
+                if (max != null) {
+                    try {
+                        want = Math.max(want, Long.parseLong(max));
+                    } catch (NumberFormatException ignored) {
+                        // not an integer column
+                    }
+                }
+            }
+            long current = t.lastValue() == null ? Long.MIN_VALUE : t.lastValue();
+            if (want > current) {
+                try (PreparedStatement ps = tc.prepareStatement("select setval(?::regclass, ?, true)")) {
+                    ps.setString(1, seq);
+                    ps.setLong(2, want);
+                    ps.execute();
+                }
+                moved.add(s.id() + ": " + (t.lastValue() == null ? "unused" : t.lastValue()) + " -> " + want);
+            }
+        }
+        for (String m : moved) {
+            progress.message("sequence " + m);
+        }
+        return moved;
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static Connection open(Endpoint e) throws SQLException {
+        try {
+            Connection c = e.open();
+            c.setAutoCommit(true);
+            return c;
+        } catch (SQLException ex) {
+            throw new SQLException("cannot connect to the " + e.node().id() + " database " + e.display() + ": "
+                    + oneLine(ex.getMessage()), ex.getSQLState(), ex);
+        }
+    }
+
+    /** Replica mode turns off foreign-key and user triggers on the target; needs superuser (or the right grant). */
+    private static boolean replicaRoleAllowed(Connection c) {
+        try (Statement st = c.createStatement()) {
+            st.execute("set session_replication_role = replica");
+            st.execute("set session_replication_role = default");
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static void targetSession(Statement st, boolean replica) throws SQLException {
+        if (replica) {
+            st.execute("set local session_replication_role = replica");
+        }
+    }
+
+    private static double estimateRows(Connection c, TableInfo t) throws SQLException {
+        if (t.estimatedRows >= 0) {
+            return t.estimatedRows;
+        }
+        String n = queryString(c, "select count(*) from " + t.sqlName());
+        return n == null ? 0 : Double.parseDouble(n);
+    }
+
+    private static String queryString(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static Duration elapsed(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    static String oneLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        String line = s.strip();
+        int nl = line.indexOf('\n');
+        return nl < 0 ? line : line.substring(0, nl).strip();
+    }
+
+    private static SyncException failure(String what, SQLException e) {
+        return new SyncException(what + ": " + oneLine(e.getMessage())
+                + (e.getSQLState() == null ? "" : " (SQLState " + e.getSQLState() + ")"), e);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
