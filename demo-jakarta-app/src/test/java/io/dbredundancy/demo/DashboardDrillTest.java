@@ -61,7 +61,6 @@ class DashboardDrillTest {
                 Thread.sleep(25);
             }
             assertThat(shownMs).as("dashboard shows the secondary after kill -9 of the primary").isPositive();
-            long apiMs = Duration.ofNanos(System.nanoTime() - fault).toMillis();
             Thread.sleep(8_000); // writes go on on the secondary
             long okDuringOutage = load.ok();
             Path during = browser.screenshot(dir.resolve("drill-2-during.png"));

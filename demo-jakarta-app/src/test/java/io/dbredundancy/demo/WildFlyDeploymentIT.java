@@ -135,7 +135,7 @@ class WildFlyDeploymentIT {
                 + "    <connection-url>" + db.jdbcUrl() + "</connection-url>\n"
                 + "    <driver>postgresql.jar</driver>\n"
                 + "    <pool><min-pool-size>1</min-pool-size><max-pool-size>10</max-pool-size></pool>\n"
-                + "    <security><user-name>postgres</user-name><password>demo-secret</password></security>\n"
+                + "    <security><user-name>postgres</user-name><password>" + db.password() + "</password></security>\n"
                 + "    <timeout><blocking-timeout-millis>2000</blocking-timeout-millis></timeout>\n"
                 + "  </datasource>\n";
     }
