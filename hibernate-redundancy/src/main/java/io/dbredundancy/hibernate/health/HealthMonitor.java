@@ -1,0 +1,555 @@
+package io.dbredundancy.hibernate.health;
+
+import io.dbredundancy.hibernate.Node;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * The health state machine of one unit. It probes each node through a {@link Prober} (connections outside the
+ * pools), takes passive signals from the application's traffic ({@link #reportFailure}), and switches the active
+ * node: failover after {@code failure_threshold} consecutive failures of the active node when the other is healthy,
+ * failback after {@code failback_threshold} consecutive good probes of the primary ({@code failback=auto}), both
+ * down when nothing is healthy, recovery as soon as a node answers again (primary preferred).
+ *
+ * <p>The whole state is one immutable {@link HealthState} in an {@link AtomicReference}, replaced by
+ * compare-and-set; all changes run on the unit's {@link HealthScheduler} thread, so there is a single writer.
+ * Probing: every {@code interval_ms} while healthy; every {@code fastPeriodMs} (overlapping, so a hang is counted
+ * every period and not every timeout) once a node is suspect (a passive signal, a failed probe, a probe slower than
+ * {@link HealthPolicy#slowProbeMs()}); a down node gets a few quick retries, then one every
+ * {@code primary_retry_interval_ms} with jitter.
+ */
+public final class HealthMonitor implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.health");
+
+    private final String unit;
+    private final HealthPolicy policy;
+    private final Clock clock;
+    private final HealthScheduler scheduler;
+    private final Executor probeExecutor;
+    private final Prober prober;
+    private final AtomicReference<HealthState> state;
+    private final List<SwitchListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<Node, NodeSchedule> schedules = new EnumMap<>(Node.class);
+    private final Map<Node, AtomicLong> signals = new EnumMap<>(Node.class);
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final Random random = new Random();
+    private volatile Supplier<String> failbackGate = () -> null;
+    private volatile boolean closed;
+    private HealthScheduler.Task nextTick;
+    private long nextTickAt = Long.MAX_VALUE;
+    private String lastGateHold;
+
+    /** One probe in flight. Touched only on the scheduler thread. */
+    private static final class Probe {
+        final long startedAt;
+        final long deadline;
+        boolean done;
+
+        Probe(long startedAt, long deadline) {
+            this.startedAt = startedAt;
+            this.deadline = deadline;
+        }
+    }
+
+    /** A probe handed to the probe executor; names its node. */
+    record ProbeTask(Node node, Runnable body) implements Runnable {
+        @Override
+        public void run() {
+            body.run();
+        }
+    }
+
+    /** When to probe a node next. Touched only on the scheduler thread. */
+    private static final class NodeSchedule {
+        long lastLaunchAt;
+        long jitterMs;
+        boolean probeNow;
+        long suspectUntil;
+        long signalsSeen;
+        int retriesWhileDown;
+        final List<Probe> inFlight = new ArrayList<>();
+    }
+
+    public HealthMonitor(String unit, HealthPolicy policy, HealthState initial, Prober prober, Clock clock,
+                         HealthScheduler scheduler, Executor probeExecutor) {
+        this.unit = unit;
+        this.policy = policy;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.probeExecutor = probeExecutor;
+        this.prober = prober;
+        this.state = new AtomicReference<>(initial);
+        for (Node n : nodes(initial)) {
+            schedules.put(n, new NodeSchedule());
+            signals.put(n, new AtomicLong());
+        }
+    }
+
+    private static List<Node> nodes(HealthState s) {
+        return s.secondary() == null ? List.of(Node.PRIMARY) : List.of(Node.PRIMARY, Node.SECONDARY);
+    }
+
+    /** Starts probing. */
+    public void start() {
+        scheduler.execute(() -> {
+            long now = clock.millis();
+            for (Map.Entry<Node, NodeSchedule> e : schedules.entrySet()) {
+                e.getValue().lastLaunchAt = now;
+            }
+            tick();
+        });
+    }
+
+    /** The current state; cheap (one volatile read). */
+    public HealthState state() {
+        return state.get();
+    }
+
+    public HealthPolicy policy() {
+        return policy;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public void addListener(SwitchListener l) {
+        listeners.add(l);
+    }
+
+    public void removeListener(SwitchListener l) {
+        listeners.remove(l);
+    }
+
+    /**
+     * SPI: a check consulted before every failback to the primary; it returns null to let it happen, or the reason
+     * to wait (say, journal entries written on the secondary not yet applied to the primary).
+     */
+    public void setFailbackGate(Supplier<String> gate) {
+        this.failbackGate = gate == null ? () -> null : gate;
+    }
+
+    /** The scheduler the monitor runs on (SPI: short tasks only). */
+    public HealthScheduler scheduler() {
+        return scheduler;
+    }
+
+    // ---------------------------------------------------------------- passive signals
+
+    /**
+     * A passive signal from the application's traffic. When {@code cause} says the node is unreachable (SQLState
+     * class 08, 57P01-57P03, a pool time-out, a socket error) the node becomes suspect: it is probed at once and then
+     * fast. The signal itself does not count as a failure: the probes decide, so a pool exhausted by slow queries
+     * does not trigger a failover.
+     *
+     * @return true when the error counted as a signal
+     */
+    public boolean reportFailure(Node node, Throwable cause) {
+        AtomicLong s = signals.get(node);
+        if (s == null || closed || !FailureSignals.isConnectivityFailure(cause)) {
+            return false;
+        }
+        s.incrementAndGet();
+        wake();
+        return true;
+    }
+
+    private void wake() {
+        if (wakePending.compareAndSet(false, true)) {
+            scheduler.execute(() -> {
+                wakePending.set(false);
+                tick();
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- probing (scheduler thread)
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        long now = clock.millis();
+        for (Map.Entry<Node, NodeSchedule> e : schedules.entrySet()) {
+            Node n = e.getKey();
+            NodeSchedule s = e.getValue();
+            for (Probe p : List.copyOf(s.inFlight)) {
+                if (!p.done && now >= p.deadline) {
+                    p.done = true;
+                    s.inFlight.remove(p);
+                    record(n, ProbeResult.timedOut(policy.timeoutMs()));
+                }
+            }
+            for (Probe p : s.inFlight) {
+                if (now - p.startedAt >= policy.slowProbeMs() && s.suspectUntil < now + policy.fastPeriodMs()) {
+                    suspect(s, now, n, "health check slower than " + policy.slowProbeMs() + " ms");
+                }
+            }
+            long sig = signals.get(n).get();
+            if (sig != s.signalsSeen) {
+                s.signalsSeen = sig;
+                boolean wasSuspect = now < s.suspectUntil;
+                suspect(s, now, wasSuspect ? null : n, "connection error in application traffic");
+                if (!wasSuspect) {
+                    s.probeNow = true;
+                }
+            }
+            if (now >= dueAt(n, s, now) && canLaunch(n, s, now)) {
+                launch(n, s, now);
+            }
+        }
+        scheduleNext(now);
+    }
+
+    private void suspect(NodeSchedule s, long now, Node logFor, String why) {
+        boolean was = now < s.suspectUntil;
+        s.suspectUntil = now + policy.timeoutMs() + policy.fastPeriodMs() * policy.failureThreshold() * 2L;
+        if (!was && logFor != null && state.get().health(logFor).up()) {
+            LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] " + logFor + " suspect (" + why + "): fast health checks");
+        }
+    }
+
+    private boolean fastMode(Node n, NodeSchedule s, long now) {
+        NodeHealth h = state.get().health(n);
+        return h.up() && (h.consecutiveFailures() > 0 || now < s.suspectUntil);
+    }
+
+    private boolean canLaunch(Node n, NodeSchedule s, long now) {
+        return s.inFlight.isEmpty() || (fastMode(n, s, now) && s.inFlight.size() < policy.maxInFlight());
+    }
+
+    private long period(Node n, NodeSchedule s, long now) {
+        NodeHealth h = state.get().health(n);
+        if (h.up()) {
+            return fastMode(n, s, now) ? policy.fastPeriodMs() : policy.intervalMs();
+        }
+        if (h.consecutiveSuccesses() > 0) {
+            return Math.min(policy.intervalMs(), policy.retryIntervalMs());
+        }
+        if (s.retriesWhileDown < policy.quickRetries()) {
+            return policy.quickRetryMs();
+        }
+        return policy.retryIntervalMs() + s.jitterMs;
+    }
+
+    private long dueAt(Node n, NodeSchedule s, long now) {
+        return s.probeNow ? now : s.lastLaunchAt + period(n, s, now);
+    }
+
+    private void launch(Node n, NodeSchedule s, long now) {
+        Probe p = new Probe(now, now + policy.timeoutMs());
+        s.inFlight.add(p);
+        if (!state.get().health(n).up()) {
+            s.retriesWhileDown++;
+        }
+        s.lastLaunchAt = now;
+        s.probeNow = false;
+        s.jitterMs = (long) ((random.nextDouble() - 0.5) * 0.4 * policy.retryIntervalMs());
+        try {
+            probeExecutor.execute(new ProbeTask(n, () -> {
+                ProbeResult r;
+                try {
+                    r = prober.probe(n, policy.timeoutMs());
+                } catch (Throwable t) {
+                    r = ProbeResult.failed(0, String.valueOf(t), null, ProbeResult.Failure.OTHER);
+                }
+                ProbeResult result = r;
+                scheduler.execute(() -> complete(n, p, result));
+            }));
+        } catch (RejectedExecutionException busy) {
+            s.inFlight.remove(p);
+        }
+    }
+
+    private void complete(Node n, Probe p, ProbeResult r) {
+        if (closed || p.done) {
+            return;
+        }
+        p.done = true;
+        NodeSchedule s = schedules.get(n);
+        s.inFlight.remove(p);
+        record(n, r.ok() && r.latencyMs() > policy.timeoutMs() ? ProbeResult.timedOut(policy.timeoutMs()) : r);
+        tick();
+    }
+
+    private void scheduleNext(long now) {
+        long next = Long.MAX_VALUE;
+        for (Map.Entry<Node, NodeSchedule> e : schedules.entrySet()) {
+            NodeSchedule s = e.getValue();
+            if (canLaunch(e.getKey(), s, now)) {
+                next = Math.min(next, dueAt(e.getKey(), s, now));
+            }
+            for (Probe p : s.inFlight) {
+                next = Math.min(next, p.deadline);
+                if (now - p.startedAt < policy.slowProbeMs()) {
+                    next = Math.min(next, p.startedAt + policy.slowProbeMs());
+                }
+            }
+            if (s.suspectUntil > now) {
+                next = Math.min(next, s.suspectUntil);
+            }
+        }
+        if (next == Long.MAX_VALUE) {
+            next = now + policy.intervalMs();
+        }
+        next = Math.max(next, now);
+        if (nextTick != null && nextTickAt <= next && nextTickAt > now) {
+            return; // an earlier tick is already scheduled; it reschedules
+        }
+        if (nextTick != null) {
+            nextTick.cancel();
+        }
+        nextTickAt = next;
+        nextTick = scheduler.schedule(this::tick, next - now);
+    }
+
+    // ---------------------------------------------------------------- the state machine
+
+    /**
+     * Records one probe result and switches when the rules say so. Runs on the scheduler thread (package-private
+     * for the state-machine tests).
+     */
+    void record(Node node, ProbeResult r) {
+        Instant now = clock.instant();
+        while (true) {
+            HealthState cur = state.get();
+            NodeHealth h = cur.health(node);
+            int rise = cur.active() == ActiveNode.NONE ? 1 : policy.failbackThreshold();
+            NodeHealth nh = r.ok() ? h.success(r.latencyMs(), now, rise)
+                    : h.failure(r.error(), now, policy.failureThreshold());
+            HealthState next = cur.with(nh);
+            Decision d = decide(next);
+            SwitchEvent event = null;
+            if (d != null) {
+                long epoch = next.epoch() + 1;
+                next = next.switchTo(d.kind, d.to, now);
+                event = new SwitchEvent(cur.active(), d.to, d.kind, d.reason, epoch, now, d.fromFailed);
+            }
+            if (state.compareAndSet(cur, next)) {
+                afterChange(h, nh, event);
+                return;
+            }
+        }
+    }
+
+    private record Decision(SwitchKind kind, ActiveNode to, String reason, boolean fromFailed) {
+    }
+
+    private Decision decide(HealthState s) {
+        NodeHealth p = s.primary();
+        NodeHealth sec = s.secondary();
+        switch (s.active()) {
+            case PRIMARY:
+                if (!p.up()) {
+                    String why = "primary failed " + p.consecutiveFailures() + " consecutive health checks ("
+                            + p.lastError() + ")";
+                    if (sec != null && sec.up()) {
+                        return new Decision(SwitchKind.FAILOVER, ActiveNode.SECONDARY, why, true);
+                    }
+                    return new Decision(SwitchKind.BOTH_DOWN, ActiveNode.NONE, why
+                            + (sec == null ? "; no secondary is configured" : "; secondary is down too"), true);
+                }
+                return null;
+            case SECONDARY:
+                if (!sec.up()) {
+                    String why = "secondary failed " + sec.consecutiveFailures() + " consecutive health checks ("
+                            + sec.lastError() + ")";
+                    if (p.up()) {
+                        return new Decision(SwitchKind.FAILBACK, ActiveNode.PRIMARY, why + "; primary is healthy", true);
+                    }
+                    return new Decision(SwitchKind.BOTH_DOWN, ActiveNode.NONE, why + "; primary is down too", true);
+                }
+                if (p.up() && policy.autoFailback() && !s.manualHold()) {
+                    String hold = gate();
+                    if (hold != null) {
+                        if (!hold.equals(lastGateHold)) {
+                            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] failback to primary waits: " + hold);
+                        }
+                        lastGateHold = hold;
+                        return null;
+                    }
+                    lastGateHold = null;
+                    return new Decision(SwitchKind.FAILBACK, ActiveNode.PRIMARY, "primary passed "
+                            + p.consecutiveSuccesses() + " consecutive health checks", false);
+                }
+                return null;
+            default:
+                if (p.up()) {
+                    return new Decision(SwitchKind.RECOVERED, ActiveNode.PRIMARY, "primary answers again", false);
+                }
+                if (sec != null && sec.up()) {
+                    return new Decision(SwitchKind.RECOVERED, ActiveNode.SECONDARY, "secondary answers again", false);
+                }
+                return null;
+        }
+    }
+
+    private String gate() {
+        try {
+            return failbackGate.get();
+        } catch (RuntimeException e) {
+            return "failback check failed: " + e;
+        }
+    }
+
+    private void afterChange(NodeHealth before, NodeHealth after, SwitchEvent event) {
+        if (before.up() && !after.up()) {
+            NodeSchedule s = schedules.get(after.node());
+            s.retriesWhileDown = 0;
+            if (event == null) {
+                LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] " + after.node() + " is down after "
+                        + after.consecutiveFailures() + " failed health checks (" + after.lastError() + "); "
+                        + statusWord());
+            }
+        } else if (!before.up() && after.up() && event == null) {
+            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] " + after.node() + " is back up after "
+                    + after.consecutiveSuccesses() + " good health checks; " + statusWord());
+        }
+        if (event != null) {
+            publish(event);
+        }
+    }
+
+    private String statusWord() {
+        HealthState s = state.get();
+        return "serving from " + s.active() + ", status " + s.status();
+    }
+
+    private void publish(SwitchEvent event) {
+        LOG.log(event.kind() == SwitchKind.BOTH_DOWN ? System.Logger.Level.ERROR : System.Logger.Level.INFO,
+                "[DB-Redundancy] " + label(event.kind()) + ": " + event.from() + " -> " + event.to()
+                        + " (epoch " + event.epoch() + "): " + event.reason());
+        for (SwitchListener l : listeners) {
+            try {
+                l.onSwitch(event);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] switch listener " + l + " failed: " + e, e);
+            }
+        }
+    }
+
+    private static String label(SwitchKind k) {
+        return switch (k) {
+            case FAILOVER -> "Failover";
+            case FAILBACK -> "Failback";
+            case BOTH_DOWN -> "Both primary and secondary databases are unavailable";
+            case RECOVERED -> "Recovered";
+            case MANUAL_FAILOVER -> "Manual failover";
+            case MANUAL_FAILBACK -> "Manual failback";
+        };
+    }
+
+    // ---------------------------------------------------------------- manual control
+
+    /**
+     * Switches to the secondary on request and holds it there until {@link #failback()} (or until it fails).
+     *
+     * @return the switch, or null when the secondary already serves
+     * @throws IllegalStateException when no secondary is configured or it is known to be down
+     */
+    public SwitchEvent failover() {
+        return onScheduler(() -> manual(SwitchKind.MANUAL_FAILOVER, ActiveNode.SECONDARY));
+    }
+
+    /**
+     * Switches to the primary on request.
+     *
+     * @return the switch, or null when the primary already serves
+     * @throws IllegalStateException when the primary is known to be down, or the failback gate says to wait
+     */
+    public SwitchEvent failback() {
+        return onScheduler(() -> manual(SwitchKind.MANUAL_FAILBACK, ActiveNode.PRIMARY));
+    }
+
+    private SwitchEvent manual(SwitchKind kind, ActiveNode target) {
+        Instant now = clock.instant();
+        while (true) {
+            HealthState cur = state.get();
+            String verb = kind == SwitchKind.MANUAL_FAILOVER ? "Manual failover" : "Manual failback";
+            if (target == ActiveNode.SECONDARY && cur.secondary() == null) {
+                throw new IllegalStateException(verb + " refused: no secondary database is configured"
+                        + " (hibernate.redundancy.secondary.url)");
+            }
+            if (cur.active() == target) {
+                return null;
+            }
+            NodeHealth h = cur.health(target.node());
+            if (!h.connected()) {
+                throw new IllegalStateException(verb + " refused: the " + target + " database is down (last check: "
+                        + h.lastError() + ")");
+            }
+            if (kind == SwitchKind.MANUAL_FAILBACK) {
+                String hold = gate();
+                if (hold != null) {
+                    throw new IllegalStateException(verb + " refused for now: " + hold);
+                }
+            }
+            HealthState next = cur.switchTo(kind, target, now);
+            ActiveNode from = cur.active();
+            boolean fromFailed = from == ActiveNode.NONE || !cur.health(from.node()).up();
+            SwitchEvent event = new SwitchEvent(from, target, kind, "requested by the application", next.epoch(),
+                    now, fromFailed);
+            if (state.compareAndSet(cur, next)) {
+                publish(event);
+                return event;
+            }
+        }
+    }
+
+    private <T> T onScheduler(Supplier<T> work) {
+        if (scheduler.inScheduler()) {
+            return work.get();
+        }
+        CompletableFuture<T> f = new CompletableFuture<>();
+        scheduler.execute(() -> {
+            try {
+                f.complete(work.get());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        try {
+            return f.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("[DB-Redundancy] the health thread of unit " + unit + " did not answer");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        scheduler.close();
+        prober.close();
+    }
+
+    @Override
+    public String toString() {
+        return "HealthMonitor[" + unit + ": " + state.get().active() + "]";
+    }
+}

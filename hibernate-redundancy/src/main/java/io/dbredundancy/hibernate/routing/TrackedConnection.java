@@ -1,0 +1,142 @@
+package io.dbredundancy.hibernate.routing;
+
+import io.dbredundancy.hibernate.Node;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.CallableStatement;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.Executor;
+
+/**
+ * A connection handed to a session: the pool's connection behind a thin proxy that (1) is tracked while in use, so
+ * a switch away from a failed node can abort it and free the application thread blocked on it, and (2) reports the
+ * connection errors of the application's own statements to the health monitor (passive signals).
+ */
+final class TrackedConnection implements InvocationHandler {
+
+    private final Connection delegate;
+    private final Node node;
+    private final RedundancyRuntime runtime;
+    private final long epoch;
+    private Connection proxy;
+
+    private TrackedConnection(Connection delegate, Node node, RedundancyRuntime runtime, long epoch) {
+        this.delegate = delegate;
+        this.node = node;
+        this.runtime = runtime;
+        this.epoch = epoch;
+    }
+
+    static Connection wrap(Connection delegate, Node node, RedundancyRuntime runtime, long epoch) {
+        TrackedConnection t = new TrackedConnection(delegate, node, runtime, epoch);
+        t.proxy = (Connection) Proxy.newProxyInstance(TrackedConnection.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, t);
+        runtime.track(node, t);
+        return t.proxy;
+    }
+
+    Node node() {
+        return node;
+    }
+
+    /** The epoch in which the connection was handed out. */
+    long epoch() {
+        return epoch;
+    }
+
+    /** Aborts the physical connection: a thread blocked on it gets an error at once. */
+    void abort(Executor executor) {
+        try {
+            delegate.abort(executor);
+        } catch (SQLException | RuntimeException ignored) {
+            // already closed
+        }
+    }
+
+    @Override
+    public Object invoke(Object p, Method m, Object[] args) throws Throwable {
+        switch (m.getName()) {
+            case "close":
+                runtime.untrack(node, this);
+                break;
+            case "equals":
+                return p == args[0];
+            case "hashCode":
+                return System.identityHashCode(p);
+            case "toString":
+                return "TrackedConnection[" + node + ", " + delegate + "]";
+            case "unwrap":
+                if (((Class<?>) args[0]).isInstance(p)) {
+                    return p;
+                }
+                break;
+            case "isWrapperFor":
+                if (((Class<?>) args[0]).isInstance(p)) {
+                    return true;
+                }
+                break;
+            default:
+        }
+        Object result = call(delegate, m, args);
+        if (result instanceof Statement s) {
+            Class<?> type = s instanceof CallableStatement ? CallableStatement.class
+                    : s instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
+            return Proxy.newProxyInstance(TrackedConnection.class.getClassLoader(), new Class<?>[] {type},
+                    new StatementHandler(s));
+        }
+        return result;
+    }
+
+    private Object call(Object target, Method m, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SQLException) {
+                runtime.reportFailure(node, cause);
+            }
+            throw cause;
+        }
+    }
+
+    /** Statements report their connection errors too; {@code getConnection()} answers the tracked proxy. */
+    private final class StatementHandler implements InvocationHandler {
+        private final Statement statement;
+
+        StatementHandler(Statement statement) {
+            this.statement = statement;
+        }
+
+        @Override
+        public Object invoke(Object p, Method m, Object[] args) throws Throwable {
+            switch (m.getName()) {
+                case "getConnection":
+                    return proxy;
+                case "equals":
+                    return p == args[0];
+                case "hashCode":
+                    return System.identityHashCode(p);
+                case "toString":
+                    return statement.toString();
+                case "unwrap":
+                    if (((Class<?>) args[0]).isInstance(p)) {
+                        return p;
+                    }
+                    break;
+                case "isWrapperFor":
+                    if (((Class<?>) args[0]).isInstance(p)) {
+                        return true;
+                    }
+                    break;
+                default:
+            }
+            return call(statement, m, args);
+        }
+    }
+}
