@@ -77,6 +77,8 @@ public final class SyncBenchmark {
             SyncOptions opts = SyncOptions.defaults().withTables(List.of("bench_rows"));
             String cliJar = findCliJar();
             Map<String, List<Double>> times = new LinkedHashMap<>();
+            Map<String, List<Double>> cpu = new LinkedHashMap<>();
+            servers = new PgServer[]{p, s};
             String pgEnv = "PGUSER=postgres ";
             String dump = pgEnv + PG_BIN + "/pg_dump -h 127.0.0.1 -p " + p.port + " --data-only -t bench_rows bench | "
                     + pgEnv + PG_BIN + "/psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + s.port + " bench";
@@ -84,14 +86,14 @@ public final class SyncBenchmark {
                     + pgEnv + PG_BIN + "/psql -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + s.port
                     + " -c 'copy bench_rows from stdin' bench";
             for (int r = 0; r < rounds; r++) {
-                timed(times, "redundancy sync --full (in-process)", s, rows, () -> sync.fullSync(Node.SECONDARY, opts));
+                timed(times, cpu, "redundancy sync --full (in-process)", s, rows, () -> sync.fullSync(Node.SECONDARY, opts));
                 if (cliJar != null) {
-                    timed(times, "redundancy sync --full (CLI jar, incl. JVM start)", s, rows, () -> shell(
+                    timed(times, cpu, "redundancy sync --full (CLI jar, incl. JVM start)", s, rows, () -> shell(
                             "java -jar " + cliJar + " sync --to secondary --full --tables bench_rows --quiet"
                                     + " --primary " + p.url() + " --secondary " + s.url()));
                 }
-                timed(times, "pg_dump -t bench_rows | psql", s, rows, () -> shell(dump));
-                timed(times, "psql copy to stdout | psql copy from stdin", s, rows, () -> shell(copy));
+                timed(times, cpu, "pg_dump -t bench_rows | psql", s, rows, () -> shell(dump));
+                timed(times, cpu, "psql copy to stdout | psql copy from stdin", s, rows, () -> shell(copy));
             }
             System.out.println();
             System.out.println("Full copy of " + rows + " rows to an empty table (median of " + rounds + "):");
@@ -101,34 +103,48 @@ public final class SyncBenchmark {
                 System.out.println(String.format(Locale.ROOT, "  %-52s %8.0f ms  %6.2fx vs pg_dump|psql   runs %s",
                         e.getKey(), m, base / m, fmt(e.getValue())));
             }
+            System.out.println("CPU time of every process involved (both servers, tools, JVM), median; independent of"
+                    + " other load on the machine:");
+            double cbase = median(cpu.get("pg_dump -t bench_rows | psql"));
+            for (Map.Entry<String, List<Double>> e : cpu.entrySet()) {
+                double m = median(e.getValue());
+                System.out.println(String.format(Locale.ROOT, "  %-52s %8.0f ms  %6.2fx less CPU than pg_dump|psql   runs %s",
+                        e.getKey(), m, cbase / m, fmt(e.getValue())));
+            }
 
             // the secondary holds the data of the last full sync (the psql pipe); bring the watermark up to date
             sync.fullSync(Node.SECONDARY, opts);
             sync.incrementalSync(Node.SECONDARY, opts);
             List<Double> inc = new ArrayList<>();
+            List<Double> incCpu = new ArrayList<>();
+            List<Double> verCpu = new ArrayList<>();
             for (int r = 1; r <= rounds; r++) {
                 p.sql("update bench_rows set amount = amount + 1, updated_at = now() + interval '" + r + " minutes'"
                         + " where id % 100 = " + r);
+                long c0 = cpuMs();
                 long t = System.nanoTime();
                 SyncResult res = sync.incrementalSync(Node.SECONDARY, opts);
                 inc.add((System.nanoTime() - t) / 1e6);
+                incCpu.add((double) (cpuMs() - c0));
                 if (res.rows() < rows / 100) {
                     throw new IllegalStateException("incremental sync copied only " + res.rows() + " rows");
                 }
             }
             List<Double> ver = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
+                long c0 = cpuMs();
                 long t = System.nanoTime();
                 VerifyResult v = sync.verify(opts);
                 ver.add((System.nanoTime() - t) / 1e6);
+                verCpu.add((double) (cpuMs() - c0));
                 if (!v.identical()) {
                     throw new IllegalStateException("verify found differences: " + v.differences());
                 }
             }
-            System.out.println(String.format(Locale.ROOT, "Incremental sync of %d changed rows of %d: %8.0f ms median   runs %s",
-                    rows / 100, rows, median(inc), fmt(inc)));
-            System.out.println(String.format(Locale.ROOT, "Verify of %d identical rows:            %8.0f ms median   runs %s",
-                    rows, median(ver), fmt(ver)));
+            System.out.println(String.format(Locale.ROOT, "Incremental sync of %d changed rows of %d: %8.0f ms median"
+                    + " (CPU %.0f ms)   runs %s", rows / 100, rows, median(inc), median(incCpu), fmt(inc)));
+            System.out.println(String.format(Locale.ROOT, "Verify of %d identical rows:            %8.0f ms median"
+                    + " (CPU %.0f ms)   runs %s", rows, median(ver), median(verCpu), fmt(ver)));
         } finally {
             deleteTree(work.toFile());
         }
@@ -138,19 +154,51 @@ public final class SyncBenchmark {
         void run() throws Exception;
     }
 
-    private static void timed(Map<String, List<Double>> times, String name, PgServer target, int rows, Step step)
-            throws Exception {
+    private static PgServer[] servers;
+
+    private static void timed(Map<String, List<Double>> times, Map<String, List<Double>> cpu, String name,
+                              PgServer target, int rows, Step step) throws Exception {
         target.sql("truncate bench_rows");
         target.sql("checkpoint");
+        long c0 = cpuMs();
         long t = System.nanoTime();
         step.run();
         double ms = (System.nanoTime() - t) / 1e6;
+        cpu.computeIfAbsent(name, k -> new ArrayList<>()).add((double) (cpuMs() - c0));
         long n = Long.parseLong(target.query("select count(*) from bench_rows"));
         if (n != rows) {
             throw new IllegalStateException(name + " left " + n + " rows instead of " + rows);
         }
         times.computeIfAbsent(name, k -> new ArrayList<>()).add(ms);
         System.out.println(String.format(Locale.ROOT, "  %-52s %8.0f ms", name, ms));
+    }
+
+    /**
+     * CPU ms used so far by both servers (postmaster, live children, and exited backends through the postmaster's
+     * cutime/cstime) and by this JVM with the tools it waited for.
+     */
+    private static long cpuMs() throws IOException {
+        long ticks = procTicks(ProcessHandle.current().pid(), true);
+        for (PgServer s : servers) {
+            long pm = Long.parseLong(Files.readAllLines(s.dir.resolve("data/postmaster.pid")).get(0).trim());
+            ticks += procTicks(pm, true);
+            for (ProcessHandle child : ProcessHandle.of(pm).map(h -> h.children().toList()).orElse(List.of())) {
+                ticks += procTicks(child.pid(), false);
+            }
+        }
+        return ticks * 10;   // USER_HZ = 100
+    }
+
+    private static long procTicks(long pid, boolean withChildren) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields after the name: state(0) ... utime(11) stime(12) cutime(13) cstime(14)
+            long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return withChildren ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
+        } catch (IOException | RuntimeException e) {
+            return 0;   // a process that just exited
+        }
     }
 
     private static void shell(String cmd) throws IOException, InterruptedException {
