@@ -216,7 +216,10 @@ public final class SyncService {
                         continue;
                     }
                     it.remove();
-                    List<String> ranges = splitRanges(sc, t, options.parallelism());
+                    // a table no foreign key points at is copied whole, without any index (rebuilt after): less work
+                    // than several streams maintaining its primary key; a referenced one keeps its key, so it is split
+                    boolean referenced = tables.values().stream().anyMatch(o -> o.references.contains(t.id()));
+                    List<String> ranges = referenced ? splitRanges(sc, t, options.parallelism()) : List.of();
                     if (ranges.size() <= 1) {
                         long pause = finished.size() > done.size() ? delay : 0;
                         parts.put(t.id(), new long[]{1, 0, 0});
@@ -275,7 +278,10 @@ public final class SyncService {
         return rows;
     }
 
-    /** Minimum estimated rows before a table is copied as several key ranges at once (system property for tests). */
+    /**
+     * Minimum estimated rows before a table that foreign keys reference is copied as several key ranges at once
+     * (system property for tests).
+     */
     static final String SPLIT_ROWS_PROPERTY = "io.dbredundancy.sync.splitRows";
 
     /** Key-range conditions that split a big table with one integer key into about {@code n} parts; else one. */
@@ -362,6 +368,7 @@ public final class SyncService {
             }
             c.setAutoCommit(false);
             List<String> indexes = new ArrayList<>();
+            List<String> constraints = new ArrayList<>();
             try (Statement st = c.createStatement()) {
                 targetSession(st, replica);
                 st.execute("set local synchronous_commit = off");
@@ -382,7 +389,20 @@ public final class SyncService {
                     for (int i = 1; i < indexes.size(); i += 2) {
                         st.execute("drop index " + indexes.get(i));
                     }
-                    if (!indexes.isEmpty()) {
+                    // primary key and unique constraints no foreign key references: rebuilt after the copy as well
+                    try (ResultSet rs = st.executeQuery("select k.conname, pg_get_constraintdef(k.oid) from pg_constraint k"
+                            + " where k.conrelid = " + Sql.literal(t.sqlName()) + "::regclass and k.contype in ('p', 'u')"
+                            + " and not exists (select 1 from pg_constraint f where f.contype = 'f'"
+                            + " and f.confrelid = k.conrelid)")) {
+                        while (rs.next()) {
+                            constraints.add(rs.getString(1));
+                            constraints.add(rs.getString(2));
+                        }
+                    }
+                    for (int i = 0; i < constraints.size(); i += 2) {
+                        st.execute("alter table " + t.sqlName() + " drop constraint " + Sql.ident(constraints.get(i)));
+                    }
+                    if (!indexes.isEmpty() || !constraints.isEmpty()) {
                         st.execute("set local maintenance_work_mem = '256MB'");
                     }
                 }
@@ -393,6 +413,10 @@ public final class SyncService {
             long rows = CopyPipe.run(s, out, c, "copy " + t.sqlName() + " (" + cols + ") from stdin (format binary)",
                     options.progress()::advance);
             try (Statement st = c.createStatement()) {
+                for (int i = 0; i < constraints.size(); i += 2) {
+                    st.execute("alter table " + t.sqlName() + " add constraint " + Sql.ident(constraints.get(i)) + " "
+                            + constraints.get(i + 1));
+                }
                 for (int i = 0; i < indexes.size(); i += 2) {
                     st.execute(indexes.get(i));
                 }
