@@ -27,7 +27,7 @@ import java.util.OptionalLong;
  *
  * <p>Options ({@code --name=value}): {@code reps} (5), {@code tps-seconds} (10), {@code tps-slice-ms} (250),
  * {@code threads} (4), {@code timeout-seconds} (60), {@code skip-tps} / {@code skip-failover} (false),
- * {@code sides} (plugin,baseline).
+ * {@code sides} (plugin,baseline), {@code mirror} (off).
  */
 public final class FailoverDrill {
 
@@ -38,6 +38,8 @@ public final class FailoverDrill {
     static final int BASELINE_SOCKET_TIMEOUT_S = 10;
     static final int SEED_ROWS = 10_000;
     static final int POOL_SIZE = 10;
+    /** The plugin's {@code mirror.mode} ({@code --mirror=off|async|sync}); off by default: the drill measures routing. */
+    static volatile String mirrorMode = "off";
 
     enum Fault {
         KILL9("kill -9"), SIGSTOP("SIGSTOP");
@@ -93,9 +95,10 @@ public final class FailoverDrill {
             sides.add(side);
         }
         int reps = Integer.parseInt(options.getOrDefault("reps", "5"));
+        mirrorMode = options.getOrDefault("mirror", "off");
 
-        System.out.printf("FailoverDrill: %d writer threads, %d repetitions per fault, pool size %d, %s, %d cores%n",
-                threads, reps, POOL_SIZE, Runtime.version(), Runtime.getRuntime().availableProcessors());
+        System.out.printf("FailoverDrill: %d writer threads, %d repetitions per fault, pool size %d, plugin mirror.mode=%s, %s, %d cores%n",
+                threads, reps, POOL_SIZE, mirrorMode, Runtime.version(), Runtime.getRuntime().availableProcessors());
         try (PostgresPair pair = new PostgresPair().start()) {
             prepare(pair.primary(), 1_000_000L);
             prepare(pair.secondary(), 1_000_000_000_000L);
