@@ -74,7 +74,9 @@ public final class PgServer implements AutoCloseable {
         this.baseDir = Files.createTempDirectory("pgtestbed-" + name + "-");
         this.dataDir = baseDir.resolve("data");
         this.logFile = baseDir.resolve("server.log");
-        this.password = "pw-" + name + "-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
+        byte[] random = new byte[6];
+        new SecureRandom().nextBytes(random);
+        this.password = "pw-" + name + "-" + HexFormat.of().formatHex(random);
     }
 
     /** Starts a fresh server (initdb + start) on a free port. {@code name} appears in paths and the password. */
