@@ -141,6 +141,7 @@ class StartupTest {
             s.put("hibernate.tenant_identifier_resolver", ActiveNodeResolver.class.getName());
             s.put("hibernate.redundancy.primary.jndi", "java:comp/env/jdbc/primary");
             s.put("hibernate.redundancy.secondary.jndi", "java:comp/env/jdbc/secondary");
+            s.put("hibernate.redundancy.mirror.mode", "off"); // the test counts the rows each database took
             try (EntityManagerFactory emf = Jpa.emf("jndi", s)) {
                 Redundancy r = Redundancy.of(emf);
                 assertThat(Jpa.write(emf, "jndi", 1)).isEqualTo("primary");
