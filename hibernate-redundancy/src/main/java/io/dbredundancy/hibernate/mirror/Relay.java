@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Applies the journal of one database ({@link #source}) to the other ({@link #target}), in journal order, in
@@ -28,6 +29,10 @@ final class Relay implements Runnable {
     static final int BATCH = 500;
     static final long SAFETY_POLL_MS = 2_000;
     static final long RETRY_MS = 500;
+    /** After a wake-up, how long the relay lets more commits gather before it applies a batch (async mode). */
+    static final long LINGER_MS = 15;
+    /** Sequences are moved along at most this often (and at every switch, from the rows). */
+    static final long ALIGN_INTERVAL_MS = 200;
 
     private final Node source;
     private final Node target;
@@ -43,6 +48,9 @@ final class Relay implements Runnable {
     private volatile boolean running = true;
     private Thread thread;
     private long lastCountsRefresh;
+    private long lastAlign;
+    private volatile boolean alignPending;
+    private final AtomicInteger syncWaiters = new AtomicInteger();
 
     private enum Outcome { IDLE, MORE, LOCKED, FAILED }
 
@@ -101,7 +109,16 @@ final class Relay implements Runnable {
      */
     boolean awaitApplied(long journalId, long timeoutMs) {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-        wake();
+        syncWaiters.incrementAndGet();
+        try {
+            wake();
+            return awaitAppliedUntil(journalId, deadline);
+        } finally {
+            syncWaiters.decrementAndGet();
+        }
+    }
+
+    private boolean awaitAppliedUntil(long journalId, long deadline) {
         synchronized (progress) {
             while (appliedThrough < journalId) {
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
@@ -139,7 +156,7 @@ final class Relay implements Runnable {
             long waitMs = switch (outcome) {
                 case FAILED -> RETRY_MS;
                 case LOCKED -> 20;
-                default -> SAFETY_POLL_MS;
+                default -> alignPending ? ALIGN_INTERVAL_MS : SAFETY_POLL_MS;
             };
             synchronized (signal) {
                 if (!woken && running) {
@@ -151,6 +168,17 @@ final class Relay implements Runnable {
                 }
                 woken = false;
             }
+            if (outcome != Outcome.FAILED && syncWaiters.get() == 0) {
+                sleepQuietly(LINGER_MS); // let concurrent commits join the next batch
+            }
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -215,6 +243,9 @@ final class Relay implements Runnable {
                 rs.next();
                 Array a = rs.getArray(1);
                 if (a == null) {
+                    if (alignPending) {
+                        alignSequences(src);
+                    }
                     src.commit();
                     targetDownCleared();
                     return Outcome.IDLE;
@@ -263,7 +294,13 @@ final class Relay implements Runnable {
                     conflicts += Integer.parseInt(outcome.substring(4));
                 }
             }
+            long nowMs = System.currentTimeMillis();
             if (anyInsert) {
+                alignPending = true;
+            }
+            if (alignPending && nowMs - lastAlign >= ALIGN_INTERVAL_MS) {
+                lastAlign = nowMs;
+                alignPending = false;
                 String positions;
                 try (Statement st = src.createStatement();
                      ResultSet rs = st.executeQuery("SELECT redundancy_sequence_positions()::text")) {
@@ -318,6 +355,26 @@ final class Relay implements Runnable {
         targetDownCleared();
         advance(ids[ids.length - 1]);
         return ids.length == BATCH ? Outcome.MORE : Outcome.IDLE;
+    }
+
+    /** Moves the target's sequences past the source's (a batch with inserts skipped it to save round trips). */
+    private void alignSequences(Connection src) throws SQLException {
+        String positions;
+        try (Statement st = src.createStatement();
+             ResultSet rs = st.executeQuery("SELECT redundancy_sequence_positions()::text")) {
+            rs.next();
+            positions = rs.getString(1);
+        }
+        try (Connection dst = runtime.host().dataSource(target).getConnection();
+             PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences(?::jsonb)")) {
+            dst.setAutoCommit(true);
+            ps.setString(1, positions);
+            ps.executeQuery().close();
+            alignPending = false;
+            lastAlign = System.currentTimeMillis();
+        } catch (SQLException e) {
+            // target down: tried again on the next cycle
+        }
     }
 
     private static List<String[]> apply(Connection dst, String batch, boolean safe) throws SQLException {
