@@ -49,6 +49,8 @@ final class Relay implements Runnable {
     private Thread thread;
     private long lastCountsRefresh;
     private long lastAlign;
+    private long lockedSince;
+    private long lockedWarned;
     private volatile boolean alignPending;
     private final AtomicInteger syncWaiters = new AtomicInteger();
 
@@ -215,11 +217,21 @@ final class Relay implements Runnable {
 
     private Outcome cycle(Connection src) throws SQLException {
         try (PreparedStatement ps = src.prepareStatement(
-                "SELECT pg_try_advisory_xact_lock(?), set_config('lock_timeout', '2s', true)")) {
+                "SELECT pg_try_advisory_xact_lock(?), set_config('lock_timeout', '2s', true),"
+                        + " set_config('statement_timeout', '30s', true)")) {
             ps.setLong(1, lockKey);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
+                    long now = System.currentTimeMillis();
+                    if (lockedSince == 0) {
+                        lockedSince = now;
+                    } else if (now - lockedSince > 10_000 && now - lockedWarned > 10_000) {
+                        lockedWarned = now;
+                        LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Mirror " + source.id() + " -> "
+                                + target.id() + ": another session has held the journal's relay lock for "
+                                + (now - lockedSince) / 1000 + " s (pg_locks, advisory key " + lockKey + ")");
+                    }
                     // another instance drains this journal: follow its progress for sync-mode waiters
                     try (Statement st = src.createStatement(); ResultSet r2 = st.executeQuery(
                             "SELECT coalesce(min(id) - 1, (SELECT last_value FROM redundancy_journal_id_seq)) FROM redundancy_journal")) {
@@ -230,6 +242,7 @@ final class Relay implements Runnable {
                 }
             }
         }
+        lockedSince = 0;
         long[] ids;
         String batch;
         boolean anyInsert;
@@ -329,6 +342,8 @@ final class Relay implements Runnable {
             }
             if (deleted != ids.length) {
                 // the other direction resolved a conflict on some of these entries meanwhile: start over
+                LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Mirror " + source.id() + " -> " + target.id()
+                        + ": " + (ids.length - deleted) + " entries of the batch were resolved by the other direction; retrying");
                 dst.rollback();
                 src.rollback();
                 return Outcome.MORE;
@@ -380,7 +395,7 @@ final class Relay implements Runnable {
     private static List<String[]> apply(Connection dst, String batch, boolean safe) throws SQLException {
         List<String[]> out = new ArrayList<>();
         try (Statement st = dst.createStatement()) {
-            st.execute("SET LOCAL lock_timeout = '2s'");
+            st.execute("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'");
         }
         try (PreparedStatement ps = dst.prepareStatement("SELECT entry_id, outcome FROM redundancy_apply(?::jsonb, ?)")) {
             ps.setString(1, batch);
