@@ -1,0 +1,90 @@
+package io.dbredundancy.hibernate.metrics;
+
+import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.Redundancy;
+import io.dbredundancy.hibernate.health.ActiveNode;
+import io.dbredundancy.hibernate.health.SwitchEvent;
+import io.dbredundancy.hibernate.health.SwitchListener;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import jakarta.persistence.EntityManagerFactory;
+
+import javax.sql.DataSource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything measurable about one persistence unit, bound in one call:
+ *
+ * <pre>{@code
+ * UnitMetrics.bind(registry, emf, "orders");
+ * }</pre>
+ *
+ * <p>the plugin's meters ({@link RedundancyMetrics}, fed by the unit's switch events), HikariCP's meters on both
+ * pools ({@link PoolMetrics}) and Hibernate's statistics ({@link HibernateStatisticsMetrics}). Call it only when
+ * Micrometer is present ({@link MetricsSupport#micrometerPresent()}); the plugin itself never loads this package's
+ * Micrometer classes.
+ */
+public final class UnitMetrics implements AutoCloseable {
+
+    private final Redundancy redundancy;
+    private final RedundancyMetrics meters;
+    private final SwitchListener listener;
+
+    private UnitMetrics(Redundancy redundancy, RedundancyMetrics meters) {
+        this.redundancy = redundancy;
+        this.meters = meters;
+        this.listener = this::onSwitch;
+    }
+
+    /** Binds the unit's meters, tagged {@code unit=<name>}. Close the result to stop counting switches. */
+    public static UnitMetrics bind(MeterRegistry registry, EntityManagerFactory emf, String name) {
+        Redundancy redundancy = Redundancy.of(emf);
+        RedundancyMetrics meters = new RedundancyMetrics(redundancy::status, Tags.of(MeterNames.TAG_UNIT, name));
+        UnitMetrics unit = new UnitMetrics(redundancy, meters);
+        redundancy.addListener(unit.listener);
+        meters.bindTo(registry);
+        List<DataSource> pools = new ArrayList<>();
+        pools.add(redundancy.runtime().dataSource(Node.PRIMARY));
+        if (redundancy.runtime().config().redundancyEnabled()) {
+            pools.add(redundancy.runtime().dataSource(Node.SECONDARY));
+        }
+        PoolMetrics.bind(registry, pools);
+        HibernateStatisticsMetrics.bind(registry, emf, name);
+        return unit;
+    }
+
+    /** The plugin's meters, e.g. to report sync runs with {@link RedundancyMetrics#onSync}. */
+    public RedundancyMetrics meters() {
+        return meters;
+    }
+
+    private void onSwitch(SwitchEvent e) {
+        if (e.to() == ActiveNode.NONE) {
+            return;
+        }
+        meters.onSwitch(e.to() == ActiveNode.SECONDARY ? Node.SECONDARY : Node.PRIMARY, reason(e));
+    }
+
+    /** A short, bounded tag value (the event's free text stays in the logs). */
+    static String reason(SwitchEvent e) {
+        switch (e.kind()) {
+            case MANUAL_FAILOVER:
+            case MANUAL_FAILBACK:
+                return "manual";
+            case RECOVERED:
+                return "recovered";
+            case FAILOVER:
+                return "primary_failed";
+            case FAILBACK:
+                return e.fromFailed() ? "secondary_failed" : "primary_healthy";
+            default:
+                return e.kind().name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    @Override
+    public void close() {
+        redundancy.removeListener(listener);
+    }
+}
