@@ -95,6 +95,35 @@ final class CopyPipe {
         return writer.rows;
     }
 
+    /** For small row sets: reads and writes on the calling thread, without the writer thread. */
+    static long direct(Connection source, String copyOutSql, Connection target, String copyInSql) throws SQLException {
+        CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOutSql);
+        CopyIn in;
+        try {
+            in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(copyInSql);
+        } catch (SQLException | RuntimeException e) {
+            cancel(out);
+            throw e;
+        }
+        try {
+            byte[] msg;
+            while ((msg = out.readFromCopy()) != null) {
+                in.writeToCopy(msg, 0, msg.length);
+            }
+            return in.endCopy();
+        } catch (SQLException | RuntimeException e) {
+            cancel(out);
+            try {
+                if (in.isActive()) {
+                    in.cancelCopy();
+                }
+            } catch (SQLException ignored) {
+                // reported below
+            }
+            throw e;
+        }
+    }
+
     private static void put(BlockingQueue<byte[]> queue, byte[] block, int fill, Writer writer) throws SQLException {
         byte[] b = fill == block.length ? block : java.util.Arrays.copyOf(block, fill);
         try {

@@ -1,6 +1,7 @@
 package io.dbredundancy.hibernate.sync;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.status.StatusContributor;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,7 +25,7 @@ import java.util.function.Supplier;
  * (bulk statements) get a checksum compare and repair. Runs on the unit's scheduler; its last run is in the status
  * ({@link #lastSync()}, {@link #syncStatus()}).
  */
-public final class SafetyNetSync implements AutoCloseable {
+public final class SafetyNetSync implements AutoCloseable, StatusContributor {
 
     private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.sync");
 
@@ -51,6 +52,7 @@ public final class SafetyNetSync implements AutoCloseable {
     private volatile String lastError;
     private volatile SyncResult lastResult;
     private ScheduledFuture<?> task;
+    private volatile boolean closed;
 
     /**
      * @param activeNode the node serving now (the source of each run); a run is skipped when it returns null
@@ -68,8 +70,10 @@ public final class SafetyNetSync implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
+    /** With a lookback of 5 s: rows of transactions that committed late are caught by the next run. */
     public SafetyNetSync(SyncService sync, Supplier<Node> activeNode, long intervalMs) {
-        this(sync, activeNode, intervalMs, SyncOptions.defaults(), Clock.systemUTC());
+        this(sync, activeNode, intervalMs, SyncOptions.defaults().withLookback(java.time.Duration.ofSeconds(5)),
+                Clock.systemUTC());
     }
 
     /** Schedules the runs on {@code scheduler} (the unit's); does nothing when the interval is 0. */
@@ -78,6 +82,27 @@ public final class SafetyNetSync implements AutoCloseable {
             return;
         }
         task = scheduler.scheduleWithFixedDelay(this::runSafely, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Safety-net incremental sync every " + intervalMs + " ms");
+    }
+
+    /**
+     * Schedules the runs with a one-shot scheduler (the unit's health thread: {@code (task, delayMs) -> …}) and runs
+     * each on {@code worker} (the unit's worker threads), so the health thread is never held by a sync. Does nothing
+     * when the interval is 0.
+     */
+    public synchronized void start(java.util.function.BiConsumer<Runnable, Long> scheduleOnce,
+                                   java.util.concurrent.Executor worker) {
+        if (intervalMs == 0 || task != null) {
+            return;
+        }
+        Runnable[] tick = new Runnable[1];
+        tick[0] = () -> worker.execute(() -> {
+            runSafely();
+            if (!closed) {
+                scheduleOnce.accept(tick[0], intervalMs);
+            }
+        });
+        scheduleOnce.accept(tick[0], intervalMs);
         LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Safety-net incremental sync every " + intervalMs + " ms");
     }
 
@@ -108,10 +133,11 @@ public final class SafetyNetSync implements AutoCloseable {
         status = Status.RUNNING;
         try {
             SyncResult result = sync.incrementalSync(target, options);
+            Instant readAt = clock.instant();
             List<String> dirty = dirtyTables(active);
             if (!dirty.isEmpty()) {
                 SyncResult repaired = sync.repair(target, options.withTables(dirty));
-                clearDirty(active, dirty);
+                clearDirty(active, dirty, readAt);
                 result = new SyncResult("incremental", target, result.rows() + repaired.rows(), repaired.deleted(),
                         result.tables(), List.of(), result.elapsed().plus(repaired.elapsed()));
             }
@@ -155,11 +181,14 @@ public final class SafetyNetSync implements AutoCloseable {
         return out;
     }
 
-    private void clearDirty(Node source, List<String> tables) {
+    /** Removes the marks the run handled; a table marked again since {@code readAt} keeps its mark. */
+    private void clearDirty(Node source, List<String> tables, Instant readAt) {
         try (Connection c = sync.endpoint(source).open();
-             PreparedStatement ps = c.prepareStatement("delete from " + DIRTY_TABLE + " where table_name = ?")) {
+             PreparedStatement ps = c.prepareStatement("delete from " + DIRTY_TABLE
+                     + " where table_name = ? and marked_at <= ?")) {
             for (String t : tables) {
                 ps.setString(1, t);
+                ps.setTimestamp(2, java.sql.Timestamp.from(readAt));
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -169,12 +198,19 @@ public final class SafetyNetSync implements AutoCloseable {
         }
     }
 
-    /** When the last run ended (successfully or not); null before the first. */
+    /** When the last run ended (successfully or not); null before the first: the status JSON's {@code lastSync}. */
+    @Override
     public Instant lastSync() {
         return lastSync;
     }
 
-    public Status syncStatus() {
+    /** {@code idle}, {@code running} or {@code failed}: the status JSON's {@code syncStatus}. */
+    @Override
+    public String syncStatus() {
+        return status.id();
+    }
+
+    public Status status() {
         return status;
     }
 
@@ -189,6 +225,7 @@ public final class SafetyNetSync implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         if (task != null) {
             task.cancel(false);
             task = null;

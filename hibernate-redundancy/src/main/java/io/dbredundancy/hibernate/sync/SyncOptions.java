@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param chunkRows   rows per checksum chunk of verify and repair (default 10,000)
  * @param parallelism tables (full sync) or chunks (verify) handled at once (default 3)
  * @param lookback    how far before its watermark an incremental run starts again, so rows committed late with an
- *                    older {@code updated_at} are still seen (default 2 s)
+ *                    older {@code updated_at} (a long transaction) are still seen; 0 (the default) starts exactly
+ *                    after the last row applied, by {@code (updated_at, primary key)}
  * @param progress    where progress goes (default nowhere)
  */
 public record SyncOptions(List<String> tables, int batchSize, int chunkRows, int parallelism, Duration lookback,
@@ -38,7 +39,7 @@ public record SyncOptions(List<String> tables, int batchSize, int chunkRows, int
     }
 
     public static SyncOptions defaults() {
-        return new SyncOptions(List.of(), 1000, 10_000, 3, Duration.ofSeconds(2), SyncProgress.none());
+        return new SyncOptions(List.of(), 1000, 10_000, 3, Duration.ZERO, SyncProgress.none());
     }
 
     public SyncOptions withTables(List<String> tables) {

@@ -4,6 +4,11 @@ import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfig;
 
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.copy.CopyOut;
+
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -195,8 +200,10 @@ public final class SyncService {
             }
         }
         ExecutorService pool = Executors.newFixedThreadPool(options.parallelism(), daemon("db-redundancy-sync-"));
-        CompletionService<Long> cs = new ExecutorCompletionService<>(pool);
-        Map<Future<Long>, TableInfo> running = new HashMap<>();
+        CompletionService<long[]> cs = new ExecutorCompletionService<>(pool);
+        Map<Future<long[]>, TableInfo> running = new HashMap<>();
+        Map<String, long[]> parts = new HashMap<>();          // table -> {parts left, rows, 1 if split}
+        Map<String, String> maxUpdated = new java.util.concurrent.ConcurrentHashMap<>();
         long rows = 0;
         String snap = snapshot;
         try {
@@ -205,16 +212,38 @@ public final class SyncService {
                     TableInfo t = it.next();
                     boolean ready = replica || t.references.stream()
                             .allMatch(r -> finished.contains(r) || !tables.containsKey(r));
-                    if (ready) {
-                        it.remove();
+                    if (!ready) {
+                        continue;
+                    }
+                    it.remove();
+                    // a table no foreign key points at is copied whole, without any index (rebuilt after): less work
+                    // than several streams maintaining its primary key; a referenced one keeps its key, so it is split
+                    boolean referenced = tables.values().stream().anyMatch(o -> o.references.contains(t.id()));
+                    List<String> ranges = referenced ? splitRanges(sc, t, options.parallelism()) : List.of();
+                    if (ranges.size() <= 1) {
                         long pause = finished.size() > done.size() ? delay : 0;
-                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, resume, replica, options, pause)), t);
+                        parts.put(t.id(), new long[]{1, 0, 0});
+                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, null, true, resume, replica, options,
+                                pause, maxUpdated)), t);
+                    } else {
+                        // a big table: several COPY streams over key ranges, in parallel
+                        if (resume) {
+                            emptyTable(tgt, t, replica);
+                        }
+                        parts.put(t.id(), new long[]{ranges.size(), 0, 1});
+                        for (int i = 0; i < ranges.size(); i++) {
+                            String range = ranges.get(i);
+                            boolean first = i == 0;
+                            running.put(cs.submit(() -> copyTable(src, tgt, t, snap, range, first, false, replica, options,
+                                    0, maxUpdated)), t);
+                        }
                     }
                 }
-                Future<Long> f = cs.take();
+                Future<long[]> f = cs.take();
                 TableInfo t = running.remove(f);
+                long n;
                 try {
-                    rows += f.get();
+                    n = f.get()[0];
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
                     if (c instanceof SQLException se) {
@@ -225,7 +254,16 @@ public final class SyncService {
                     }
                     throw new SyncException("Copying table " + t.id() + " failed: " + c, c);
                 }
-                finished.add(t.id());
+                rows += n;
+                long[] p = parts.get(t.id());
+                p[0]--;
+                p[1] += n;
+                if (p[0] == 0) {
+                    if (p[2] == 1) {
+                        markDone(src, tgt, t, p[1], maxUpdated.get(t.id()), options);
+                    }
+                    finished.add(t.id());
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -240,8 +278,80 @@ public final class SyncService {
         return rows;
     }
 
-    private long copyTable(Endpoint src, Endpoint tgt, TableInfo t, String snapshot, boolean resume, boolean replica,
-                           SyncOptions options, long delay) throws SQLException, InterruptedException {
+    /**
+     * Minimum estimated rows before a table that foreign keys reference is copied as several key ranges at once
+     * (system property for tests).
+     */
+    static final String SPLIT_ROWS_PROPERTY = "io.dbredundancy.sync.splitRows";
+
+    /** Key-range conditions that split a big table with one integer key into about {@code n} parts; else one. */
+    private static List<String> splitRanges(Connection sc, TableInfo t, int n) throws SQLException {
+        if (n < 2 || t.estimatedRows < Long.getLong(SPLIT_ROWS_PROPERTY, 200_000L) || t.primaryKey.size() != 1
+                || !List.of("bigint", "integer", "smallint").contains(t.typeOf(t.primaryKey.get(0)))) {
+            return List.of();
+        }
+        String key = Sql.ident(t.primaryKey.get(0));
+        long min;
+        long max;
+        try (Statement st = sc.createStatement();
+             ResultSet rs = st.executeQuery("select min(" + key + "), max(" + key + ") from " + t.sqlName())) {
+            rs.next();
+            min = rs.getLong(1);
+            if (rs.wasNull()) {
+                return List.of();
+            }
+            max = rs.getLong(2);
+        }
+        long width = (max - min) / n + 1;
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long lo = min + i * width;
+            List<String> c = new ArrayList<>();
+            if (i > 0) {
+                c.add(key + " >= " + lo);
+            }
+            if (i < n - 1) {
+                c.add(key + " < " + (lo + width));
+            }
+            out.add(String.join(" and ", c));
+        }
+        return out;
+    }
+
+    private static void emptyTable(Endpoint tgt, TableInfo t, boolean replica) throws SQLException {
+        try (Connection c = open(tgt)) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                targetSession(st, replica);
+                st.execute("delete from " + t.sqlName());
+            }
+            c.commit();
+        }
+    }
+
+    /** Records a table copied in several parts as done, once every part has committed. */
+    private static void markDone(Endpoint src, Endpoint tgt, TableInfo t, long rows, String maxUpdated,
+                                 SyncOptions options) throws SQLException {
+        try (Connection c = open(tgt)) {
+            c.setAutoCommit(false);
+            SyncState.put(c, SyncState.FULL, t.id(), src.node().id(), "done", rows, null, null);
+            if (t.updatedAt != null && t.hasPrimaryKey()) {
+                SyncState.put(c, SyncState.INCREMENTAL, t.id(), src.node().id(), "idle", rows, maxUpdated, null);
+            }
+            c.commit();
+        }
+        options.progress().message(t.id() + ": " + rows + " rows copied");
+    }
+
+    /**
+     * Copies table {@code t}, or the part of it {@code range} selects, in one target transaction. A whole table has
+     * its secondary indexes rebuilt after the copy and records its completion in the same transaction; the parts of a
+     * split table only copy ({@link #markDone} follows the last one).
+     */
+    private long[] copyTable(Endpoint src, Endpoint tgt, TableInfo t, String snapshot, String range, boolean first,
+                             boolean resume, boolean replica, SyncOptions options, long delay,
+                             Map<String, String> maxUpdated) throws SQLException, InterruptedException {
+        boolean whole = range == null;
         try (Connection s = open(src); Connection c = open(tgt)) {
             s.setAutoCommit(false);
             try (Statement st = s.createStatement()) {
@@ -250,33 +360,83 @@ public final class SyncService {
                     st.execute("set transaction snapshot " + Sql.literal(snapshot));
                 }
             }
-            String maxUpdated = null;
-            if (t.updatedAt != null) {
-                maxUpdated = queryString(s, "select max(" + Sql.ident(t.updatedAt) + ")::text from " + t.sqlName());
+            if (first && t.updatedAt != null) {
+                String max = queryString(s, "select max(" + Sql.ident(t.updatedAt) + ")::text from " + t.sqlName());
+                if (max != null) {
+                    maxUpdated.put(t.id(), max);
+                }
             }
             c.setAutoCommit(false);
+            List<String> indexes = new ArrayList<>();
+            List<String> constraints = new ArrayList<>();
             try (Statement st = c.createStatement()) {
                 targetSession(st, replica);
                 st.execute("set local synchronous_commit = off");
-                if (resume) {
+                if (whole && resume) {
                     st.execute("delete from " + t.sqlName());
+                }
+                if (whole) {
+                    // secondary indexes are rebuilt once after the copy (a sort) instead of row by row; in this
+                    // transaction, so an interruption rolls the drop back
+                    try (ResultSet rs = st.executeQuery("select pg_get_indexdef(i.indexrelid), i.indexrelid::regclass::text"
+                            + " from pg_index i where i.indrelid = " + Sql.literal(t.sqlName()) + "::regclass and i.indisvalid"
+                            + " and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)")) {
+                        while (rs.next()) {
+                            indexes.add(rs.getString(1));
+                            indexes.add(rs.getString(2));
+                        }
+                    }
+                    for (int i = 1; i < indexes.size(); i += 2) {
+                        st.execute("drop index " + indexes.get(i));
+                    }
+                    // primary key and unique constraints no foreign key references: rebuilt after the copy as well
+                    try (ResultSet rs = st.executeQuery("select k.conname, pg_get_constraintdef(k.oid) from pg_constraint k"
+                            + " where k.conrelid = " + Sql.literal(t.sqlName()) + "::regclass and k.contype in ('p', 'u')"
+                            + " and not exists (select 1 from pg_constraint f where f.contype = 'f'"
+                            + " and f.confrelid = k.conrelid)")) {
+                        while (rs.next()) {
+                            constraints.add(rs.getString(1));
+                            constraints.add(rs.getString(2));
+                        }
+                    }
+                    for (int i = 0; i < constraints.size(); i += 2) {
+                        st.execute("alter table " + t.sqlName() + " drop constraint " + Sql.ident(constraints.get(i)));
+                    }
+                    if (!indexes.isEmpty() || !constraints.isEmpty()) {
+                        st.execute("set local maintenance_work_mem = '256MB'");
+                    }
                 }
             }
             String cols = t.columnList();
-            long rows = CopyPipe.run(s, "copy " + t.sqlName() + " (" + cols + ") to stdout (format binary)",
-                    c, "copy " + t.sqlName() + " (" + cols + ") from stdin (format binary)",
+            String out = whole ? "copy " + t.sqlName() + " (" + cols + ") to stdout (format binary)"
+                    : "copy (select " + cols + " from " + t.sqlName() + " where " + range + ") to stdout (format binary)";
+            long rows = CopyPipe.run(s, out, c, "copy " + t.sqlName() + " (" + cols + ") from stdin (format binary)",
                     options.progress()::advance);
-            SyncState.put(c, SyncState.FULL, t.id(), src.node().id(), "done", rows, null, null);
-            if (t.updatedAt != null && t.hasPrimaryKey()) {
-                SyncState.put(c, SyncState.INCREMENTAL, t.id(), src.node().id(), "idle", rows, maxUpdated, null);
+            try (Statement st = c.createStatement()) {
+                for (int i = 0; i < constraints.size(); i += 2) {
+                    st.execute("alter table " + t.sqlName() + " add constraint " + Sql.ident(constraints.get(i)) + " "
+                            + constraints.get(i + 1));
+                }
+                for (int i = 0; i < indexes.size(); i += 2) {
+                    st.execute(indexes.get(i));
+                }
             }
-            if (delay > 0) {
-                Thread.sleep(delay);
+            if (whole) {
+                SyncState.put(c, SyncState.FULL, t.id(), src.node().id(), "done", rows, null, null);
+                if (t.updatedAt != null && t.hasPrimaryKey()) {
+                    SyncState.put(c, SyncState.INCREMENTAL, t.id(), src.node().id(), "idle", rows,
+                            maxUpdated.get(t.id()), null);
+                }
+                if (delay > 0) {
+                    Thread.sleep(delay);
+                }
             }
             c.commit();
             s.commit();
-            options.progress().message(t.id() + ": " + rows + " rows copied");
-            return rows;
+            if (whole) {
+                options.progress().message(t.id() + ": " + rows + " rows copied");
+            }
+            return new long[]{rows};
         }
     }
 
@@ -328,62 +488,107 @@ public final class SyncService {
     private long catchUp(Connection sc, Connection tc, TableInfo t, SyncState.Row row, String source, boolean replica,
                          SyncOptions options) throws SQLException {
         String ua = Sql.ident(t.updatedAt);
-        String uaType = t.typeOf(t.updatedAt);
-        String base = "true";
+        String where = "";
         if (row != null && row.watermark() != null) {
-            base = ua + " >= " + Sql.typed(row.watermark(), uaType) + " - interval '"
-                    + options.lookback().toMillis() + " milliseconds'";
-        }
-        String order = ua + ", " + Sql.idents(t.primaryKey);
-        String orderDesc = ua + " desc, " + String.join(" desc, ", t.primaryKey.stream().map(Sql::ident).toList()) + " desc";
-        String lastTs = null;
-        List<String> lastKey = null;
-        long total = 0;
-        Repairer repairer = new Repairer(t, replica);
-        while (true) {
-            String cond = base;
-            if (lastTs != null) {
-                cond += " and (" + ua + ", " + Sql.idents(t.primaryKey) + ") > (" + Sql.typed(lastTs, uaType) + ", "
-                        + t.keyLiteral(lastKey).substring(1);
+            String wm = Sql.typed(row.watermark(), t.typeOf(t.updatedAt));
+            if (options.lookback().isZero() && row.watermarkKey() != null
+                    && row.watermarkKey().size() == t.primaryKey.size()) {
+                // exactly past the last row applied
+                where = " where (" + ua + ", " + Sql.idents(t.primaryKey) + ") > (" + wm + ", "
+                        + t.keyLiteral(row.watermarkKey()).substring(1);
+            } else {
+                where = " where " + ua + " >= " + wm + " - interval '" + options.lookback().toMillis() + " milliseconds'";
             }
-            String select = "select " + t.columnList() + " from " + t.sqlName() + " where " + cond
-                    + " order by " + order + " limit " + options.batchSize();
-            tc.setAutoCommit(false);
-            try {
-                long n = repairer.load(sc, tc, select);
-                if (n == 0) {
-                    tc.rollback();
-                    break;
-                }
-                repairer.upsert(tc);
-                try (Statement st = tc.createStatement();
-                     ResultSet rs = st.executeQuery("select " + ua + "::text, " + t.keyAsText(null) + " from "
-                             + repairer.temp + " order by " + orderDesc + " limit 1")) {
-                    rs.next();
-                    lastTs = rs.getString(1);
-                    lastKey = new ArrayList<>();
-                    for (int i = 0; i < t.primaryKey.size(); i++) {
-                        lastKey.add(rs.getString(2 + i));
+        }
+        String orderDesc = ua + " desc, " + String.join(" desc, ", t.primaryKey.stream().map(Sql::ident).toList()) + " desc";
+        String temp = Sql.ident("redundancy_inc_" + Integer.toHexString(t.id().hashCode()));
+        Repairer repairer = new Repairer(t, false, temp);
+        // each batch is one statement (autocommit): upsert, new watermark, temp emptied; atomic together
+        String apply = "with up as (" + repairer.upsertSql() + " returning 1),"
+                + " last as (select " + ua + "::text as ts, array[" + t.keyAsText(null) + "] as k from " + temp
+                + " order by " + orderDesc + " limit 1),"
+                + " gone as (delete from " + temp + " returning 1)"
+                + " insert into redundancy_sync_state (task, table_name, source, status, rows_copied, watermark,"
+                + " watermark_key, updated_at) select " + Sql.literal(SyncState.INCREMENTAL) + ", " + Sql.literal(t.id())
+                + ", " + Sql.literal(source) + ", 'idle', ?, ts, k, now() from last"
+                + " on conflict (task, table_name) do update set source = excluded.source, status = excluded.status,"
+                + " rows_copied = excluded.rows_copied, watermark = excluded.watermark,"
+                + " watermark_key = excluded.watermark_key, updated_at = now()";
+        long total = 0;
+        try (Statement st = tc.createStatement()) {
+            if (replica) {
+                st.execute("set session_replication_role = replica");
+            }
+            st.execute("create temp table if not exists " + temp + " as select " + t.columnList() + " from "
+                    + t.sqlName() + " with no data");
+            st.execute("truncate " + temp);
+        }
+        // one ordered read of everything past the watermark, cut into batches on the target side
+        CopyOut out = sc.unwrap(PGConnection.class).getCopyAPI().copyOut("copy (select " + t.columnList() + " from "
+                + t.sqlName() + where + " order by " + ua + ", " + Sql.idents(t.primaryKey) + ") to stdout (format binary)");
+        try (PreparedStatement ps = tc.prepareStatement(apply)) {
+            CopyManager target = tc.unwrap(PGConnection.class).getCopyAPI();
+            String copyIn = "copy " + temp + " (" + t.columnList() + ") from stdin (format binary)";
+            byte[] header = null;
+            byte[] msg = out.readFromCopy();
+            while (msg != null && !isTrailer(msg)) {
+                CopyIn in = target.copyIn(copyIn);
+                long n = 0;
+                try {
+                    if (header == null) {
+                        header = java.util.Arrays.copyOf(msg, 19 + ((msg[15] & 0xff) << 24 | (msg[16] & 0xff) << 16
+                                | (msg[17] & 0xff) << 8 | (msg[18] & 0xff)));
+                    } else {
+                        in.writeToCopy(header, 0, header.length);
                     }
+                    while (msg != null && !isTrailer(msg) && n < options.batchSize()) {
+                        in.writeToCopy(msg, 0, msg.length);
+                        n++;
+                        msg = out.readFromCopy();
+                    }
+                    in.endCopy();
+                } catch (SQLException | RuntimeException e) {
+                    if (in.isActive()) {
+                        in.cancelCopy();
+                    }
+                    throw e;
                 }
                 total += n;
-                SyncState.put(tc, SyncState.INCREMENTAL, t.id(), source, "idle", total, lastTs, lastKey);
-                tc.commit();
+                ps.setLong(1, total);
+                ps.executeUpdate();
                 options.progress().advance(n);
-                if (n < options.batchSize()) {
-                    break;
-                }
-            } catch (SQLException | RuntimeException e) {
-                tc.rollback();
-                throw e;
-            } finally {
-                tc.setAutoCommit(true);
+            }
+            while (msg != null) {
+                msg = out.readFromCopy();
+            }
+        } catch (SQLException | RuntimeException e) {
+            if (out.isActive()) {
+                out.cancelCopy();
+            }
+            throw e;
+        } finally {
+            if (replica) {
+                sessionReplicationRole(tc, false);
             }
         }
         if (total > 0) {
             options.progress().message(t.id() + ": " + total + " changed rows upserted");
         }
         return total;
+    }
+
+    /** The end of a binary COPY: the trailer alone, or the header and the trailer when there were no rows. */
+    private static boolean isTrailer(byte[] msg) {
+        int n = msg.length;
+        return n >= 2 && msg[n - 2] == (byte) 0xff && msg[n - 1] == (byte) 0xff && (n == 2 || (n >= 21 && msg[0] == 'P'
+                && msg[1] == 'G' && msg[2] == 'C' && msg[3] == 'O' && n == 21 + ((msg[15] & 0xff) << 24
+                | (msg[16] & 0xff) << 16 | (msg[17] & 0xff) << 8 | (msg[18] & 0xff))));
+    }
+
+    private static void sessionReplicationRole(Connection c, boolean replica) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("set session_replication_role = " + (replica ? "replica" : "default"));
+        }
     }
 
     /** The target-side statements that apply source rows: a temp table, then delete/upsert from it. */
@@ -394,23 +599,29 @@ public final class SyncService {
         private boolean created;
 
         Repairer(TableInfo t, boolean replica) {
+            this(t, replica, Sql.ident("redundancy_sync_" + Integer.toHexString(t.id().hashCode())));
+        }
+
+        Repairer(TableInfo t, boolean replica, String temp) {
             this.t = t;
             this.replica = replica;
-            this.temp = Sql.ident("redundancy_sync_" + Integer.toHexString(t.id().hashCode()));
+            this.temp = temp;
         }
 
         /** In the caller's transaction: loads the rows of {@code select} on the source into the temp table. */
         long load(Connection sc, Connection tc, String select) throws SQLException {
             try (Statement st = tc.createStatement()) {
-                targetSession(st, replica);
+                if (replica) {
+                    targetSession(st, true);
+                }
                 if (!created) {
                     st.execute("create temp table if not exists " + temp + " on commit delete rows as select "
                             + t.columnList() + " from " + t.sqlName() + " with no data");
                     created = true;
                 }
             }
-            return CopyPipe.run(sc, "copy (" + select + ") to stdout (format binary)", tc,
-                    "copy " + temp + " (" + t.columnList() + ") from stdin (format binary)", n -> { });
+            return CopyPipe.direct(sc, "copy (" + select + ") to stdout (format binary)", tc,
+                    "copy " + temp + " (" + t.columnList() + ") from stdin (format binary)");
         }
 
         /** Deletes target rows in {@code range} that the source does not have; returns how many. */
@@ -424,6 +635,12 @@ public final class SyncService {
 
         /** Inserts new rows and updates the rows that differ (identical rows are left alone); returns how many. */
         long upsert(Connection tc) throws SQLException {
+            try (Statement st = tc.createStatement()) {
+                return st.executeUpdate(upsertSql());
+            }
+        }
+
+        String upsertSql() {
             List<String> cols = t.columnNames();
             StringBuilder set = new StringBuilder();
             StringBuilder mine = new StringBuilder();
@@ -442,9 +659,7 @@ public final class SyncService {
                     + " select " + t.columnList() + " from " + temp + " on conflict (" + Sql.idents(t.primaryKey) + ") "
                     + (set.length() == 0 ? "do nothing"
                     : "do update set " + set + " where (" + mine + ",'') is distinct from (" + theirs + ",'')");
-            try (Statement st = tc.createStatement()) {
-                return st.executeUpdate(sql);
-            }
+            return sql;
         }
     }
 
@@ -474,9 +689,9 @@ public final class SyncService {
                 }
             }
             Catalog.requireSameShape(present, other, Node.SECONDARY.id());
-            Comparison cmp = compare(pc, present, options, "verify primary <-> secondary");
-            diffs.addAll(cmp.differences);
-            VerifyResult result = new VerifyResult(diffs.isEmpty(), diffs, tables.size(), cmp.rows, elapsed(start));
+            ChunkComparer.Result cmp = new ChunkComparer(primary, secondary).compare(present, options, "verify primary <-> secondary");
+            diffs.addAll(cmp.differences());
+            VerifyResult result = new VerifyResult(diffs.isEmpty(), diffs, tables.size(), cmp.rows(), elapsed(start));
             for (VerifyResult.Difference d : diffs) {
                 options.progress().message("differs: " + d);
             }
@@ -512,14 +727,14 @@ public final class SyncService {
     /** Compares {@code tables} (source catalog) and repairs the target's differing chunks; returns {written, deleted}. */
     private long[] repairTables(Node target, Connection sc, Connection tc, List<TableInfo> tables, boolean replica,
                                 SyncOptions options) throws SQLException {
-        Connection pc = target == Node.SECONDARY ? sc : tc;
-        Comparison cmp = compare(pc, tables, options, "compare " + target.other().id() + " -> " + target.id());
+        ChunkComparer.Result cmp = new ChunkComparer(primary, secondary).compare(tables, options,
+                "compare " + target.other().id() + " -> " + target.id());
         long written = 0;
         long deleted = 0;
         Map<String, TableInfo> byId = new HashMap<>();
         tables.forEach(t -> byId.put(t.id(), t));
         Map<String, Repairer> repairers = new HashMap<>();
-        for (VerifyResult.Difference d : cmp.differences) {
+        for (VerifyResult.Difference d : cmp.differences()) {
             TableInfo t = byId.get(d.table());
             Repairer rep = repairers.computeIfAbsent(t.id(), k -> new Repairer(t, replica));
             tc.setAutoCommit(false);
@@ -553,139 +768,6 @@ public final class SyncService {
             }
         }
         return new long[]{written, deleted};
-    }
-
-    private record Comparison(List<VerifyResult.Difference> differences, long rows) {
-    }
-
-    private record Chunk(TableInfo table, List<String> lo, List<String> hi) {
-    }
-
-    /** Checksums every chunk on both databases (primary-side boundaries), several chunks at once. */
-    private Comparison compare(Connection pc, List<TableInfo> tables, SyncOptions options, String phase)
-            throws SQLException {
-        List<Chunk> chunks = new ArrayList<>();
-        long estimate = 0;
-        for (TableInfo t : tables) {
-            estimate += Math.max(0, (long) t.estimatedRows);
-            if (!t.hasPrimaryKey()) {
-                chunks.add(new Chunk(t, null, null));
-                continue;
-            }
-            List<List<String>> bounds = boundaries(pc, t, options.chunkRows());
-            List<String> lo = null;
-            for (List<String> b : bounds) {
-                chunks.add(new Chunk(t, lo, b));
-                lo = b;
-            }
-            chunks.add(new Chunk(t, lo, null));
-        }
-        options.progress().begin(phase + " (" + tables.size() + " tables, " + chunks.size() + " chunks)", estimate);
-        int workers = Math.min(options.parallelism(), Math.max(1, chunks.size()));
-        ExecutorService pool = Executors.newFixedThreadPool(workers * 2, daemon("db-redundancy-verify-"));
-        List<Future<List<Object[]>>> results = new ArrayList<>();
-        AtomicInteger next = new AtomicInteger();
-        try {
-            for (int w = 0; w < workers; w++) {
-                results.add(pool.submit(() -> checksumWorker(Node.PRIMARY, chunks, next, pool, options)));
-            }
-            Map<Chunk, long[]> counts = new LinkedHashMap<>();
-            List<VerifyResult.Difference> diffs = new ArrayList<>();
-            long rows = 0;
-            for (Future<List<Object[]>> f : results) {
-                for (Object[] r : f.get()) {
-                    Chunk c = (Chunk) r[0];
-                    long[] n = (long[]) r[1];
-                    boolean same = (Boolean) r[2];
-                    rows += n[0];
-                    counts.put(c, n);
-                    if (!same) {
-                        diffs.add(new VerifyResult.Difference(c.table().id(), c.lo(), c.hi(), n[0], n[1]));
-                    }
-                }
-            }
-            diffs.sort((a, b) -> Integer.compare(chunks.indexOf(find(chunks, a)), chunks.indexOf(find(chunks, b))));
-            return new Comparison(diffs, rows);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof SQLException se) {
-                throw se;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new SyncException("Checksum comparison failed: " + c, c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SyncException("Checksum comparison interrupted", e);
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private static Chunk find(List<Chunk> chunks, VerifyResult.Difference d) {
-        for (Chunk c : chunks) {
-            if (c.table().id().equals(d.table()) && Objects.equals(c.lo(), d.fromExclusive())
-                    && Objects.equals(c.hi(), d.toInclusive())) {
-                return c;
-            }
-        }
-        return null;
-    }
-
-    /** One worker: a connection to each database; the two checksums of a chunk run at the same time. */
-    private List<Object[]> checksumWorker(Node ignored, List<Chunk> chunks, AtomicInteger next, ExecutorService pool,
-                                          SyncOptions options) throws Exception {
-        List<Object[]> out = new ArrayList<>();
-        try (Connection p = open(primary); Connection s = open(secondary)) {
-            int i;
-            while ((i = next.getAndIncrement()) < chunks.size()) {
-                Chunk c = chunks.get(i);
-                String sql = checksumSql(c);
-                Future<String[]> other = pool.submit(() -> checksum(s, sql));
-                String[] mine = checksum(p, sql);
-                String[] theirs = other.get();
-                long np = Long.parseLong(mine[0]);
-                long ns = Long.parseLong(theirs[0]);
-                boolean same = np == ns && Objects.equals(mine[1], theirs[1]);
-                out.add(new Object[]{c, new long[]{np, ns}, same});
-                options.progress().advance(np);
-            }
-        }
-        return out;
-    }
-
-    private static String checksumSql(Chunk c) {
-        TableInfo t = c.table();
-        String order = t.hasPrimaryKey() ? Sql.qualified("x", t.primaryKey) : "x::text";
-        String where = t.hasPrimaryKey() ? " where " + t.rangeCondition(null, c.lo(), c.hi()) : "";
-        return "select count(*), md5(string_agg(x::text, E'\\n' order by " + order + ")) from (select "
-                + t.columnList() + " from " + t.sqlName() + where + ") x";
-    }
-
-    private static String[] checksum(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return new String[]{Long.toString(rs.getLong(1)), rs.getString(2)};
-        }
-    }
-
-    /** Every {@code chunkRows}-th primary key of {@code t} (as text), in key order. */
-    private static List<List<String>> boundaries(Connection c, TableInfo t, int chunkRows) throws SQLException {
-        String keys = Sql.idents(t.primaryKey);
-        String sql = "select " + t.keyAsText(null) + " from (select " + keys + ", row_number() over (order by " + keys
-                + ") as rn from " + t.sqlName() + ") k where rn % " + chunkRows + " = 0 order by rn";
-        List<List<String>> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                List<String> k = new ArrayList<>();
-                for (int i = 1; i <= t.primaryKey.size(); i++) {
-                    k.add(rs.getString(i));
-                }
-                out.add(k);
-            }
-        }
-        return out;
     }
 
     // ------------------------------------------------------------------------------------------------ sequences
@@ -804,7 +886,7 @@ public final class SyncService {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    private static Connection open(Endpoint e) throws SQLException {
+    static Connection open(Endpoint e) throws SQLException {
         try {
             Connection c = e.open();
             c.setAutoCommit(true);
@@ -864,7 +946,7 @@ public final class SyncService {
                 + (e.getSQLState() == null ? "" : " (SQLState " + e.getSQLState() + ")"), e);
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+    static java.util.concurrent.ThreadFactory daemon(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, prefix + n.incrementAndGet());

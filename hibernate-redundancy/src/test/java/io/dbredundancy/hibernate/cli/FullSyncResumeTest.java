@@ -2,7 +2,6 @@ package io.dbredundancy.hibernate.cli;
 
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.sync.SyncTestSupport;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,15 +22,9 @@ class FullSyncResumeTest {
 
     @BeforeAll
     static void start() throws Exception {
-        db = SyncTestSupport.start();
+        db = SyncTestSupport.shared();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (db != null) {
-            db.close();
-        }
-    }
 
     @Test
     void aFullSyncKilledHalfWayResumesAndEndsIdentical() throws Exception {

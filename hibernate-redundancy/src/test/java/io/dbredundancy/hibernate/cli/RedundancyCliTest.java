@@ -2,7 +2,6 @@ package io.dbredundancy.hibernate.cli;
 
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.sync.SyncTestSupport;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,15 +19,9 @@ class RedundancyCliTest {
 
     @BeforeAll
     static void start() throws Exception {
-        db = SyncTestSupport.start();
+        db = SyncTestSupport.shared();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (db != null) {
-            db.close();
-        }
-    }
 
     @BeforeEach
     void emptyDatabases() throws Exception {

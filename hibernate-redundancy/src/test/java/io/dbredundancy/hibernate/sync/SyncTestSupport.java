@@ -34,6 +34,27 @@ public final class SyncTestSupport implements AutoCloseable {
         this.secondary = secondary;
     }
 
+    private static SyncTestSupport shared;
+
+    /**
+     * The two servers every sync and CLI test class of this JVM shares (started once, stopped when the JVM exits);
+     * each test resets the schema it needs.
+     */
+    public static synchronized SyncTestSupport shared() throws Exception {
+        if (shared == null) {
+            shared = start();
+            SyncTestSupport s = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // the JVM is going away
+                }
+            }, "db-redundancy-test-servers-stop"));
+        }
+        return shared;
+    }
+
     public static SyncTestSupport start() throws Exception {
         CompletableFuture<EmbeddedPostgres> p = CompletableFuture.supplyAsync(SyncTestSupport::startOne);
         CompletableFuture<EmbeddedPostgres> s = CompletableFuture.supplyAsync(SyncTestSupport::startOne);
@@ -127,6 +148,29 @@ public final class SyncTestSupport implements AutoCloseable {
     /** Fills the sync test schema with 100,000 rows. */
     public static void fill(SyncTestSupport db, Node node) throws SQLException {
         SyncSchema.fill(db, node);
+    }
+
+    /** Saves the {@code app} database of both servers as a template named {@code name}. */
+    public void snapshot(String name) throws SQLException {
+        for (Node n : Node.values()) {
+            admin(n, "drop database if exists " + name, "create database " + name + " template app");
+        }
+    }
+
+    /** Replaces the {@code app} database of both servers by a copy of the template {@code name}. */
+    public void restore(String name) throws SQLException {
+        for (Node n : Node.values()) {
+            admin(n, "drop database app with (force)", "create database app owner " + USER + " template " + name);
+        }
+    }
+
+    private void admin(Node node, String... sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(server(node).getJdbcUrl("postgres", "postgres"));
+             Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
     }
 
     /** A loopback port nothing listens on. */
