@@ -25,7 +25,7 @@ import java.util.OptionalLong;
  * to the first commit that lands on the secondary (each transaction asks {@code inet_server_port()}). Then read
  * and write throughput on a healthy primary, plugin against plain Hibernate + HikariCP, alternating.
  *
- * <p>Options ({@code --name=value}): {@code reps} (5), {@code tps-seconds} (10), {@code tps-rounds} (2),
+ * <p>Options ({@code --name=value}): {@code reps} (5), {@code tps-seconds} (10), {@code tps-slice-ms} (250),
  * {@code threads} (4), {@code timeout-seconds} (60), {@code skip-tps} / {@code skip-failover} (false),
  * {@code sides} (plugin,baseline).
  */
@@ -103,7 +103,7 @@ public final class FailoverDrill {
                     pair.primary().port(), pair.secondary().port());
 
             Map<Side, Map<Fault, List<OptionalLong>>> results = new EnumMap<>(Side.class);
-            Map<Side, Long> longest = new EnumMap<>(Side.class);
+            Map<Side, Map<Fault, Long>> longest = new EnumMap<>(Side.class);
             if (!options.containsKey("skip-failover")) {
                 for (Fault fault : Fault.values()) {
                     for (int rep = 0; rep < reps; rep++) {
@@ -115,7 +115,7 @@ public final class FailoverDrill {
                             RepResult r = failoverRep(pair, side, fault);
                             results.computeIfAbsent(side, k -> new EnumMap<>(Fault.class))
                                     .computeIfAbsent(fault, k -> new ArrayList<>()).add(r.millis());
-                            longest.merge(side, r.longestMs(), Math::max);
+                            longest.computeIfAbsent(side, k -> new EnumMap<>(Fault.class)).merge(fault, r.longestMs(), Math::max);
                             System.out.printf("  %-8s rep %d %-30s first commit on the secondary after %s"
                                             + " (failed attempts %d, longest attempt %d ms)%n",
                                     fault.label, rep + 1, side.label(), fmt(r.millis()), r.failed(), r.longestMs());
@@ -137,6 +137,7 @@ public final class FailoverDrill {
         pair.heal();
         PgServer primary = pair.primary();
         PgServer secondary = pair.secondary();
+        forgetHostStatus(primary, secondary);
         EntityManagerFactory emf = side.open(primary, secondary, DB, POOL_SIZE);
         WriteLoad load = new WriteLoad(emf, threads, WriteLoad.Kind.WRITE, true, SEED_ROWS, side.name().toLowerCase(Locale.ROOT));
         try {
@@ -150,6 +151,7 @@ public final class FailoverDrill {
             }
             long failedBefore = load.failed();
             long t0 = System.nanoTime();
+            load.resetLongest();
             fault.apply(primary);
             long deadline = t0 + timeout.toNanos();
             Optional<Long> first;
@@ -157,7 +159,8 @@ public final class FailoverDrill {
                 WriteLoad.sleep(2);
             }
             OptionalLong ms = first.map(f -> OptionalLong.of((f - t0) / 1_000_000)).orElse(OptionalLong.empty());
-            WriteLoad.sleep(200); // let the threads blocked at the fault report
+            // give the threads blocked at the fault time to return (a thread still blocked counts in "longest attempt")
+            WriteLoad.sleep(Math.max(200, ms.orElse(0)));
             return new RepResult(ms, load.failed() - failedBefore, load.longestMs());
         } finally {
             load.requestStop();
@@ -169,70 +172,81 @@ public final class FailoverDrill {
         }
     }
 
+    /**
+     * Both contestants' factories are open and warm at once; their loads take turns in 1 s slices (ABBA order),
+     * so the noise of a shared machine falls on both alike. TPS = commits / time over all slices of a side.
+     */
     private void throughput(PostgresPair pair, boolean plugin) {
         int seconds = Integer.parseInt(options.getOrDefault("tps-seconds", "10"));
-        int rounds = Integer.parseInt(options.getOrDefault("tps-rounds", "2"));
+        long sliceMs = Long.parseLong(options.getOrDefault("tps-slice-ms", "250"));
         pair.heal();
+        forgetHostStatus(pair.primary(), pair.secondary());
         List<Side> sides = plugin ? List.of(Side.PLUGIN, Side.PLAIN) : List.of(Side.PLAIN);
-        System.out.printf("%nThroughput on a healthy primary: %d threads, %d rounds x %d s per side, alternating%n",
-                threads, rounds, seconds);
-        Map<WriteLoad.Kind, Map<Side, double[]>> totals = new EnumMap<>(WriteLoad.Kind.class);
-        for (WriteLoad.Kind kind : WriteLoad.Kind.values()) {
-            for (int round = 0; round < rounds; round++) {
-                List<Side> order = new ArrayList<>(sides);
-                if (round % 2 == 1) {
-                    java.util.Collections.reverse(order);
-                }
-                for (Side side : order) {
-                    double tps = measure(pair, side, kind, seconds);
-                    double[] acc = totals.computeIfAbsent(kind, k -> new EnumMap<>(Side.class)).computeIfAbsent(side, k -> new double[2]);
-                    acc[0] += tps;
-                    acc[1]++;
-                    System.out.printf("  %-5s round %d %-30s %8.0f tx/s%n", kind, round + 1, side.label(), tps);
-                }
-            }
-        }
+        System.out.printf("%nThroughput on a healthy primary: %d threads, %d s per side in %d ms slices taking turns%n",
+                threads, seconds, sliceMs);
         System.out.println();
-        System.out.printf("| %-6s | %14s | %20s | %8s |%n", "load", "plugin tx/s", "Hibernate+HikariCP tx/s", "ratio");
+        System.out.printf("| %-6s | %14s | %23s | %8s |%n", "load", "plugin tx/s", "Hibernate+HikariCP tx/s", "ratio");
         System.out.println("|--------|----------------|-------------------------|----------|");
         for (WriteLoad.Kind kind : WriteLoad.Kind.values()) {
-            Map<Side, double[]> m = totals.get(kind);
-            double base = avg(m.get(Side.PLAIN));
+            Map<Side, EntityManagerFactory> emfs = new EnumMap<>(Side.class);
+            Map<Side, WriteLoad> loads = new EnumMap<>(Side.class);
+            Map<Side, double[]> acc = new EnumMap<>(Side.class); // commits, nanos
+            try {
+                for (Side side : sides) {
+                    EntityManagerFactory emf = side.open(pair.primary(), pair.secondary(), DB, POOL_SIZE);
+                    emfs.put(side, emf);
+                    WriteLoad load = new WriteLoad(emf, threads, kind, false, SEED_ROWS, "tps-" + side.name().toLowerCase(Locale.ROOT));
+                    WriteLoad.sleep(3_000); // warm-up: JIT, pool filled
+                    load.pause();
+                    loads.put(side, load);
+                    acc.put(side, new double[2]);
+                }
+                long slices = Math.max(1, seconds * 1000L / sliceMs);
+                for (long i = 0; i < slices * sides.size(); i++) {
+                    // ABBA: 0 1 1 0 0 1 1 0 ...
+                    int idx = sides.size() == 1 ? 0 : (int) (((i + 1) / 2) % 2);
+                    Side side = sides.get(idx);
+                    WriteLoad load = loads.get(side);
+                    long c0 = load.committed();
+                    long t0 = System.nanoTime();
+                    load.resume();
+                    WriteLoad.sleep(sliceMs);
+                    load.pause();
+                    long t1 = System.nanoTime();
+                    WriteLoad.sleep(20); // the slice's last transactions finish
+                    long c1 = load.committed();
+                    acc.get(side)[0] += c1 - c0;
+                    acc.get(side)[1] += t1 - t0;
+                }
+            } finally {
+                loads.values().forEach(l -> l.stopAndJoin(Duration.ofSeconds(30)));
+                emfs.values().forEach(EntityManagerFactory::close);
+            }
+            double base = tps(acc.get(Side.PLAIN));
+            String name = kind.name().toLowerCase(Locale.ROOT);
             if (plugin) {
-                double pl = avg(m.get(Side.PLUGIN));
-                System.out.printf("| %-6s | %14.0f | %23.0f | %7.1f%% |%n", kind.name().toLowerCase(Locale.ROOT), pl, base, 100 * pl / base);
+                double pl = tps(acc.get(Side.PLUGIN));
+                System.out.printf("| %-6s | %14.0f | %23.0f | %7.1f%% |%n", name, pl, base, 100 * pl / base);
             } else {
-                System.out.printf("| %-6s | %14s | %23.0f | %8s |%n", kind.name().toLowerCase(Locale.ROOT), "n/a", base, "n/a");
+                System.out.printf("| %-6s | %14s | %23.0f | %8s |%n", name, "n/a", base, "n/a");
             }
         }
     }
 
-    private double measure(PostgresPair pair, Side side, WriteLoad.Kind kind, int seconds) {
-        EntityManagerFactory emf = side.open(pair.primary(), pair.secondary(), DB, POOL_SIZE);
-        WriteLoad load = new WriteLoad(emf, threads, kind, false, SEED_ROWS, "tps");
-        try {
-            WriteLoad.sleep(3_000); // warm-up: JIT, pool filled
-            long c0 = load.committed();
-            long t0 = System.nanoTime();
-            WriteLoad.sleep(seconds * 1_000L);
-            long c1 = load.committed();
-            long t1 = System.nanoTime();
-            return (c1 - c0) / ((t1 - t0) / 1e9);
-        } finally {
-            load.stopAndJoin(Duration.ofSeconds(30));
-            emf.close();
-        }
+    private static double tps(double[] acc) {
+        return acc == null || acc[1] == 0 ? Double.NaN : acc[0] / (acc[1] / 1e9);
     }
 
     private static void printFailoverTable(List<Side> sides, Map<Side, Map<Fault, List<OptionalLong>>> results,
-                                           Map<Side, Long> longest, int reps) {
+                                           Map<Side, Map<Fault, Long>> longest, int reps) {
         System.out.println();
-        System.out.printf("Time from the fault to the first commit on the secondary (%d repetitions; median / max)%n", reps);
+        System.out.printf("Time from the fault to the first commit on the secondary, %d repetitions: median / max;"
+                + " and the longest any application thread was blocked in one transaction attempt%n", reps);
         StringBuilder head = new StringBuilder("| fault    ");
         StringBuilder rule = new StringBuilder("|----------");
         for (Side side : sides) {
-            head.append(String.format("| %-33s ", side.label()));
-            rule.append("|-----------------------------------");
+            head.append(String.format("| %-42s ", side.label()));
+            rule.append("|--------------------------------------------");
         }
         System.out.println(head.append('|'));
         System.out.println(rule.append('|'));
@@ -240,15 +254,11 @@ public final class FailoverDrill {
             StringBuilder row = new StringBuilder(String.format("| %-8s ", fault.label));
             for (Side side : sides) {
                 List<OptionalLong> values = results.getOrDefault(side, Map.of()).getOrDefault(fault, List.of());
-                row.append(String.format("| %-33s ", medianMax(values)));
+                Long blocked = longest.getOrDefault(side, Map.of()).get(fault);
+                row.append(String.format("| %-42s ", medianMax(values) + (blocked == null ? "" : "; blocked <= " + blocked + " ms")));
             }
             System.out.println(row.append('|'));
         }
-        StringBuilder row = new StringBuilder("| longest  ");
-        for (Side side : sides) {
-            row.append(String.format("| %-33s ", "single attempt " + longest.getOrDefault(side, 0L) + " ms"));
-        }
-        System.out.println(row.append('|'));
     }
 
     private static String medianMax(List<OptionalLong> values) {
@@ -269,10 +279,6 @@ public final class FailoverDrill {
         return v.isPresent() ? v.getAsLong() + " ms" : "NONE within the timeout";
     }
 
-    private static double avg(double[] acc) {
-        return acc == null || acc[1] == 0 ? Double.NaN : acc[0] / acc[1];
-    }
-
     /** The app role (same password on both servers, so one multi-host URL fits), database, table, sequence, seed rows. */
     private static void prepare(PgServer server, long sequenceStart) throws SQLException {
         try (Connection c = server.connect(); Statement s = c.createStatement()) {
@@ -288,6 +294,17 @@ public final class FailoverDrill {
             s.execute("INSERT INTO drill_event (id, worker, n, payload, created_at) "
                     + "SELECT g, -1, g, 'seed ' || g, now() FROM generate_series(1, " + SEED_ROWS + ") g");
             s.execute("ANALYZE drill_event");
+        }
+    }
+
+    /**
+     * pgjdbc remembers a failed host JVM-wide for {@code hostRecheckSeconds} (10 s) and would start the next
+     * repetition's fresh pool on the secondary; every repetition starts like a freshly started application.
+     */
+    private static void forgetHostStatus(PgServer... servers) {
+        for (PgServer s : servers) {
+            org.postgresql.hostchooser.GlobalHostStatusTracker.reportHostStatus(
+                    new org.postgresql.util.HostSpec(s.host(), s.port()), org.postgresql.hostchooser.HostStatus.ConnectOK);
         }
     }
 

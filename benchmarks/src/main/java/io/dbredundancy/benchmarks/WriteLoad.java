@@ -33,13 +33,16 @@ final class WriteLoad implements AutoCloseable {
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong longestNanos = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLongArray inFlightSince;
     private volatile boolean stop;
+    private volatile boolean paused;
 
     WriteLoad(EntityManagerFactory emf, int threadCount, Kind kind, boolean detectPort, int seedRows, String name) {
         this.emf = emf;
         this.kind = kind;
         this.detectPort = detectPort;
         this.seedRows = seedRows;
+        this.inFlightSince = new java.util.concurrent.atomic.AtomicLongArray(threadCount);
         for (int i = 0; i < threadCount; i++) {
             int worker = i;
             Thread t = new Thread(() -> run(worker), "drill-" + name + "-" + i);
@@ -52,7 +55,12 @@ final class WriteLoad implements AutoCloseable {
     private void run(int worker) {
         long n = 0;
         while (!stop) {
+            if (paused) {
+                sleep(1);
+                continue;
+            }
             long start = System.nanoTime();
+            inFlightSince.set(worker, start);
             EntityManager em = null;
             try {
                 em = emf.createEntityManager();
@@ -79,6 +87,7 @@ final class WriteLoad implements AutoCloseable {
                 rollbackQuietly(em);
                 sleep(5);
             } finally {
+                inFlightSince.set(worker, 0);
                 closeQuietly(em);
             }
         }
@@ -92,9 +101,25 @@ final class WriteLoad implements AutoCloseable {
         return failed.get();
     }
 
-    /** Longest single transaction attempt (committed or failed) so far, in ms. */
+    /** Forgets the longest attempt so far (call at the fault: attempts in flight then count in full). */
+    void resetLongest() {
+        longestNanos.set(0);
+    }
+
+    /**
+     * Longest single transaction attempt (committed or failed) that ended since {@link #resetLongest()}, or that
+     * is still blocked, in ms.
+     */
     long longestMs() {
-        return longestNanos.get() / 1_000_000;
+        long now = System.nanoTime();
+        long longest = longestNanos.get();
+        for (int i = 0; i < inFlightSince.length(); i++) {
+            long since = inFlightSince.get(i);
+            if (since != 0) {
+                longest = Math.max(longest, now - since); // still blocked
+            }
+        }
+        return longest / 1_000_000;
     }
 
     long commitsOn(int port) {
@@ -105,6 +130,15 @@ final class WriteLoad implements AutoCloseable {
     Optional<Long> firstCommitOn(int port, long afterNanos) {
         return commits.stream().filter(c -> c.port() == port && c.nanos() > afterNanos)
                 .map(Commit::nanos).min(Long::compare);
+    }
+
+    /** Threads finish their transaction and wait; {@link #resume()} lets them go on. */
+    void pause() {
+        paused = true;
+    }
+
+    void resume() {
+        paused = false;
     }
 
     void requestStop() {

@@ -35,15 +35,17 @@ public interface RedundancySettings {
     /** Minimum idle connections per node's pool (the standby's pool is kept warm with them). Default 2. */
     String POOL_MIN_IDLE = PREFIX + "pool.min_idle";
 
-    /** Probe period while healthy, in ms. Environment: {@code DB_HEALTH_CHECK_INTERVAL}. Default 1000. */
+    /** Probe period while healthy, in ms. Environment: {@code DB_HEALTH_CHECK_INTERVAL}. Default 500. */
     String HEALTH_INTERVAL_MS = PREFIX + "health.interval_ms";
-    /** Connect and probe timeout, in ms. Environment: {@code DB_CONNECTION_TIMEOUT}. Default 1000. */
+    /** Connect and probe timeout, in ms: a probe not answered within it counts as failed. Also sets the pools'
+     * connection wait (twice this, at least 1000 ms). Environment: {@code DB_CONNECTION_TIMEOUT}. Default 500. */
     String HEALTH_TIMEOUT_MS = PREFIX + "health.timeout_ms";
     /** Consecutive failures before failover. Environment: {@code DB_FAILURE_THRESHOLD}. Default 3. */
     String HEALTH_FAILURE_THRESHOLD = PREFIX + "health.failure_threshold";
     /** Consecutive good primary probes before failback. Environment: {@code DB_FAILBACK_THRESHOLD}. Default 5. */
     String HEALTH_FAILBACK_THRESHOLD = PREFIX + "health.failback_threshold";
-    /** Probe period of a failed primary, in ms. Environment: {@code DB_PRIMARY_RETRY_INTERVAL}. Default 2000. */
+    /** Probe period of a failed primary, in ms. After 5 quick retries; with &plusmn;20% jitter.
+     * Environment: {@code DB_PRIMARY_RETRY_INTERVAL}. Default 1000. */
     String HEALTH_PRIMARY_RETRY_INTERVAL_MS = PREFIX + "health.primary_retry_interval_ms";
 
     /** {@code auto} (default): fail back once the primary is healthy again; {@code manual}: only on {@code failback()}. */

@@ -455,7 +455,8 @@ public final class RedundancyRuntime implements AutoCloseable {
                 return pool.getConnection(Math.max(1, Math.min(ACQUIRE_SLICE_MS, left)));
             } catch (SQLTransientConnectionException e) {
                 HealthState now = monitor.state();
-                if (now.epoch() != epoch && now.active().node() != node) {
+                NodeHealth nodeHealth = now.health(node);
+                if (now.epoch() != epoch && now.active().node() != node && (nodeHealth == null || !nodeHealth.up())) {
                     SQLException gone = unavailable(node, now);
                     gone.initCause(e);
                     throw gone;
@@ -470,6 +471,9 @@ public final class RedundancyRuntime implements AutoCloseable {
     /** For boot and schema tooling: the serving node first, then the other; never tracked. */
     Connection anyConnection() throws SQLException {
         HealthState s = monitor.state();
+        if (s.active() == ActiveNode.NONE) {
+            throw unavailable(Node.PRIMARY, s); // both known down: at once, not after two pool time-outs
+        }
         Node first = s.active() == ActiveNode.SECONDARY ? Node.SECONDARY : Node.PRIMARY;
         SQLException failure = null;
         for (Node n : List.of(first, first.other())) {

@@ -43,16 +43,24 @@ class BothDownTest {
         return b.toString();
     }
 
+    /** A write fails at once (the second attempt is timed: the first one loads the error path's classes). */
     private String failedWrite(EntityManagerFactory emf) {
-        long t0 = System.nanoTime();
-        try {
-            Jpa.write(emf, "bothdown", 1);
-        } catch (RuntimeException e) {
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertThat(ms).as("fails at once, not after a pool time-out").isLessThan(1000);
-            return messages(e);
+        String message = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            long t0 = System.nanoTime();
+            try {
+                Jpa.write(emf, "bothdown", 1);
+                throw new AssertionError("the write succeeded with both databases down");
+            } catch (RuntimeException e) {
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                if (attempt == 1) {
+                    // the pool's own time-out is 1000 ms: failing faster shows it was not waited for
+                    assertThat(ms).as("fails at once, not after a pool time-out").isLessThan(900);
+                }
+                message = messages(e);
+            }
         }
-        throw new AssertionError("the write succeeded with both databases down");
+        return message;
     }
 
     @Test

@@ -71,6 +71,32 @@ class StartupTest {
     }
 
     @Test
+    void bootsWithBothDownWhenTheDatabaseIsNamedAndServesWhenOneReturns() {
+        Map<String, Object> s = Jpa.settings(pg.primaryProxy().jdbcUrl(Jpa.DB), pg.primary(),
+                pg.secondaryProxy().jdbcUrl(Jpa.DB), pg.secondary());
+        s.put("hibernate.dialect", "org.hibernate.dialect.PostgreSQLDialect");
+        s.put("jakarta.persistence.database-product-name", "PostgreSQL");
+        s.put("jakarta.persistence.database-major-version", "17");
+        pg.primaryProxy().cut();
+        pg.secondaryProxy().cut();
+        try (EntityManagerFactory emf = Jpa.emf("start-both-down", s)) {
+            Redundancy r = Redundancy.of(emf);
+            assertThat(r.status().activeDatabase()).isEqualTo("none");
+            assertThat(r.status().status()).isEqualTo("down");
+            try {
+                Jpa.write(emf, "bothstart", 1);
+                throw new AssertionError("wrote with both databases down");
+            } catch (RuntimeException e) {
+                assertThat(BothDownTest.messages(e)).contains("Both primary and secondary databases are unavailable");
+            }
+            pg.secondaryProxy().restore();
+            assertThat(FailbackTest.waitFor(() -> "secondary".equals(r.status().activeDatabase()), 10_000)).isTrue();
+            assertThat(Jpa.write(emf, "bothstart", 2)).isEqualTo("secondary");
+        }
+        assertThat(logs.linesContaining("unavailable at start")).hasSize(1);
+    }
+
+    @Test
     void runsOnThePrimaryAloneWithOneWarningWhenNoSecondaryIsConfigured() {
         Map<String, Object> s = Jpa.settings(pg.primary().jdbcUrl(Jpa.DB), pg.primary(), null, null);
         try (EntityManagerFactory emf = Jpa.emf("start-no-secondary", s)) {

@@ -1,0 +1,171 @@
+package io.dbredundancy.hibernate.mirror;
+
+import org.hibernate.collection.spi.PersistentCollection;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.event.spi.AbstractCollectionEvent;
+import org.hibernate.event.spi.PostCollectionRecreateEvent;
+import org.hibernate.event.spi.PostCollectionRecreateEventListener;
+import org.hibernate.event.spi.PostCollectionRemoveEvent;
+import org.hibernate.event.spi.PostCollectionRemoveEventListener;
+import org.hibernate.event.spi.PostCollectionUpdateEvent;
+import org.hibernate.event.spi.PostCollectionUpdateEventListener;
+import org.hibernate.event.spi.PostDeleteEvent;
+import org.hibernate.event.spi.PostDeleteEventListener;
+import org.hibernate.event.spi.PostInsertEvent;
+import org.hibernate.event.spi.PostInsertEventListener;
+import org.hibernate.event.spi.PostUpdateEvent;
+import org.hibernate.event.spi.PostUpdateEventListener;
+import org.hibernate.event.spi.PostUpsertEvent;
+import org.hibernate.event.spi.PostUpsertEventListener;
+import org.hibernate.persister.collection.AbstractCollectionPersister;
+import org.hibernate.persister.collection.CollectionPersister;
+import org.hibernate.persister.entity.AbstractEntityPersister;
+import org.hibernate.persister.entity.EntityPersister;
+import org.hibernate.persister.entity.mutation.EntityTableMapping;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hibernate's post-insert/update/delete/upsert and collection events, turned into row changes of the current
+ * transaction's {@link TxBuffer}: one change per table of the entity (joined inheritance, secondary tables) keyed
+ * by that table's key columns, and one change per owner for element collections and join tables.
+ */
+final class CaptureListener implements PostInsertEventListener, PostUpdateEventListener, PostDeleteEventListener,
+        PostUpsertEventListener, PostCollectionRecreateEventListener, PostCollectionUpdateEventListener,
+        PostCollectionRemoveEventListener {
+
+    private final MirrorRuntime runtime;
+
+    CaptureListener(MirrorRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public void onPostInsert(PostInsertEvent event) {
+        entity(event.getSession(), event.getPersister(), event.getId(), 'I');
+    }
+
+    @Override
+    public void onPostUpdate(PostUpdateEvent event) {
+        entity(event.getSession(), event.getPersister(), event.getId(), 'U');
+    }
+
+    @Override
+    public void onPostUpsert(PostUpsertEvent event) {
+        entity(event.getSession(), event.getPersister(), event.getId(), 'I');
+    }
+
+    @Override
+    public void onPostDelete(PostDeleteEvent event) {
+        entity(event.getSession(), event.getPersister(), event.getId(), 'D');
+    }
+
+    @Override
+    public boolean requiresPostCommitHandling(EntityPersister persister) {
+        return false;
+    }
+
+    @Override
+    public void onPostRecreateCollection(PostCollectionRecreateEvent event) {
+        collection(event);
+    }
+
+    @Override
+    public void onPostUpdateCollection(PostCollectionUpdateEvent event) {
+        collection(event);
+    }
+
+    @Override
+    public void onPostRemoveCollection(PostCollectionRemoveEvent event) {
+        collection(event);
+    }
+
+    private void entity(SharedSessionContractImplementor session, EntityPersister persister, Object id, char op) {
+        if (!runtime.mirrors(persister.getEntityName())) {
+            return;
+        }
+        TxBuffer buffer = runtime.buffer(session);
+        if (buffer != null) {
+            addEntity(buffer, session, persister, id, op);
+        }
+    }
+
+    private static void addEntity(TxBuffer buffer, SharedSessionContractImplementor session, EntityPersister persister,
+                                  Object id, char op) {
+        if (!(persister instanceof AbstractEntityPersister aep)) {
+            return;
+        }
+        List<EntityTableMapping> tables = new ArrayList<>(2);
+        if (op == 'D') {
+            aep.forEachMutableTableReverse(tables::add);
+        } else {
+            aep.forEachMutableTable(tables::add);
+        }
+        for (EntityTableMapping table : tables) {
+            if (table.isInverse()) {
+                continue;
+            }
+            KeyJson key = new KeyJson();
+            table.getKeyDetails().breakDownKeyJdbcValues(id, (value, column) -> key.put(column.getColumnName(), value),
+                    session);
+            buffer.add(table.getTableName(), op, key.toString());
+        }
+    }
+
+    private void collection(AbstractCollectionEvent event) {
+        PersistentCollection<?> collection = event.getCollection();
+        SharedSessionContractImplementor session = event.getSession();
+        CollectionPersister persister = session.getFactory().getMappingMetamodel()
+                .getCollectionDescriptor(collection.getRole());
+        if (persister.isInverse() || !runtime.mirrors(event.getAffectedOwnerEntityName())) {
+            return;
+        }
+        TxBuffer buffer = runtime.buffer(session);
+        if (buffer == null) {
+            return;
+        }
+        if (persister.isOneToMany()) {
+            // the collection lives in the children's foreign key: journal the children whose row it changed
+            EntityPersister child = persister.getElementPersister();
+            for (Iterator<?> it = collection.entries(persister); it.hasNext(); ) {
+                childRow(buffer, session, child, it.next());
+            }
+            Serializable snapshot = collection.getStoredSnapshot();
+            if (snapshot != null) {
+                for (Object orphan : collection.getOrphans(snapshot, child.getEntityName())) {
+                    childRow(buffer, session, child, orphan);
+                }
+            }
+            return;
+        }
+        Object key = collection.getKey() != null ? collection.getKey() : event.getAffectedOwnerIdOrNull();
+        if (key == null || !(persister instanceof AbstractCollectionPersister acp)) {
+            return;
+        }
+        KeyJson json = new KeyJson();
+        acp.getAttributeMapping().getKeyDescriptor().getKeyPart().breakDownJdbcValues(key,
+                (index, value, selectable) -> json.put(selectable.getSelectionExpression(), value), session);
+        buffer.add(acp.getTableName(), 'C', json.toString());
+    }
+
+    private static void childRow(TxBuffer buffer, SharedSessionContractImplementor session, EntityPersister child,
+                                 Object element) {
+        if (element instanceof Map.Entry<?, ?> entry) {
+            element = entry.getValue();
+        }
+        if (element == null) {
+            return;
+        }
+        Object id = session.getContextEntityIdentifier(element);
+        if (id == null) {
+            id = child.getIdentifier(element, session);
+        }
+        if (id != null) {
+            addEntity(buffer, session, child, id, 'U');
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.dbredundancy.hibernate.mirror;
+
+import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.health.SwitchEvent;
+import io.dbredundancy.hibernate.routing.RedundancyRuntime;
+import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.status.StatusContributor;
+
+import javax.sql.DataSource;
+
+/**
+ * The mirror's view of the core's per-unit {@link RedundancyRuntime}: its pools, its epoch, its switch events (the
+ * epoch is recorded in both databases and the new node's sequences are aligned), its status (the mirror part) and
+ * its failback gate (failback waits until the journal written on the secondary has drained to the primary).
+ */
+final class CoreHost implements MirrorHost {
+
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.mirror");
+
+    private final RedundancyRuntime core;
+
+    CoreHost(RedundancyRuntime core) {
+        this.core = core;
+    }
+
+    @Override
+    public DataSource dataSource(Node node) {
+        return core.dataSource(node);
+    }
+
+    @Override
+    public boolean redundancyEnabled() {
+        return core.config().redundancyEnabled();
+    }
+
+    @Override
+    public Node activeNode() {
+        return core.state().active().node();
+    }
+
+    @Override
+    public long epoch() {
+        return core.state().epoch();
+    }
+
+    @Override
+    public void attach(MirrorRuntime mirror) {
+        core.addListener((SwitchEvent e) -> {
+            Node to = e.to().node();
+            if (to == null) {
+                return;
+            }
+            Node from = e.from().node();
+            // off the health thread: these talk to the databases
+            core.workers().execute(() -> {
+                mirror.beforeSwitch(to);
+                mirror.afterSwitch(from, to, e.epoch());
+            });
+        });
+        core.addStatusContributor(new StatusContributor() {
+            @Override
+            public RedundancyStatus.MirrorStatus mirror() {
+                return mirror.stats().toStatus();
+            }
+        });
+        core.monitor().setFailbackGate(() -> {
+            long pending = mirror.pending(Node.SECONDARY);
+            if (pending <= 0) {
+                return null; // drained, or the secondary is unreachable (then failing back is the only way)
+            }
+            mirror.wake(Node.SECONDARY);
+            return pending + " change(s) written on the secondary are not yet applied to the primary";
+        });
+        LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Mirror attached to unit " + core.unit());
+    }
+}

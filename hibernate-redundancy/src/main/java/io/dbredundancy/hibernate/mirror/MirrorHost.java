@@ -1,0 +1,41 @@
+package io.dbredundancy.hibernate.mirror;
+
+import io.dbredundancy.hibernate.Node;
+
+import javax.sql.DataSource;
+
+/**
+ * What the mirror needs from the rest of the plugin, and nothing more: connections to each node outside any
+ * Hibernate session, the current epoch, and a place to hand over the unit's {@link MirrorRuntime}.
+ * <p>
+ * The unit's {@code MultiTenantConnectionProvider} offers it through
+ * {@code isUnwrappableAs(MirrorHost.class)}/{@code unwrap(MirrorHost.class)}; a SessionFactory whose provider
+ * does not is not mirrored.
+ */
+public interface MirrorHost {
+
+    /**
+     * Connections to {@code node} for the relay and its LISTEN connection. Should fail at once when the node is
+     * known to be down.
+     */
+    DataSource dataSource(Node node);
+
+    /** True when the unit has a secondary; without one nothing is mirrored. */
+    default boolean redundancyEnabled() {
+        return true;
+    }
+
+    /** The node new sessions go to now, or null when none serves. */
+    Node activeNode();
+
+    /** The epoch of the last switch, carried by every journal entry (1 before the first switch). */
+    long epoch();
+
+    /**
+     * Receives the unit's mirror once the SessionFactory is built, so the host can call
+     * {@link MirrorRuntime#beforeSwitch}, {@link MirrorRuntime#afterSwitch}, {@link MirrorRuntime#drainedTo} and
+     * {@link MirrorRuntime#stats()}.
+     */
+    default void attach(MirrorRuntime runtime) {
+    }
+}

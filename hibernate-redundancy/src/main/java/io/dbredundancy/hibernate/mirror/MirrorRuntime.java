@@ -1,0 +1,456 @@
+package io.dbredundancy.hibernate.mirror;
+
+import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.RedundancyConfig.MirrorMode;
+import org.hibernate.SessionFactory;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The mirror of one persistence unit: the open transactions' buffers, one {@link Relay} per direction and the
+ * LISTEN connections that wake them, and the figures of {@link #stats()}.
+ * <p>
+ * For the core: {@link #beforeSwitch(Node)} before new sessions go to another node, {@link #afterSwitch} once they
+ * do, {@link #drainedTo(Node)}/{@link #awaitDrainedTo} before failback, {@link #pending(Node)} and
+ * {@link #stats()} for the status. Found with {@link #of(SessionFactory)} or handed to
+ * {@link MirrorHost#attach(MirrorRuntime)}.
+ */
+public final class MirrorRuntime implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.mirror");
+    private static final Map<SessionFactory, MirrorRuntime> RUNTIMES = new ConcurrentHashMap<>();
+
+    private final MirrorHost host;
+    private final MirrorMode mode;
+    private final Supplier<Set<String>> mirroredEntitiesSource;
+    private final Supplier<String> sequenceGeneratorsSource;
+    private volatile Optional<Set<String>> mirroredEntities;
+    private volatile String sequenceGenerators;
+    private final long syncTimeoutMs;
+    private final Map<SharedSessionContractImplementor, TxBuffer> buffers = new ConcurrentHashMap<>();
+    private final Map<Node, Relay> relays = new EnumMap<>(Node.class);
+    private final Map<Node, JournalListener> listeners = new EnumMap<>(Node.class);
+
+    // figures
+    private final Object statsLock = new Object();
+    private final long[] lagSamples = new long[8192];
+    private int lagCount;
+    private int lagNext;
+    private long appliedTotal;
+    private final long[] perSecond = new long[10];
+    private final long[] perSecondStamp = new long[10];
+    private volatile Instant lastApplied;
+    private final Map<Node, long[]> counts = new ConcurrentHashMap<>(); // pending, lagMs, parked, conflicts
+    private volatile long syncFallbacks;
+    private volatile String syncNote;
+    private volatile boolean warnedNoTransaction;
+
+    MirrorRuntime(MirrorHost host, MirrorMode mode, Supplier<Set<String>> mirroredEntities,
+                  Supplier<String> sequenceGenerators, long syncTimeoutMs) {
+        this.host = host;
+        this.mode = mode;
+        this.mirroredEntitiesSource = mirroredEntities;
+        this.sequenceGeneratorsSource = sequenceGenerators;
+        this.syncTimeoutMs = syncTimeoutMs;
+        for (Node n : Node.values()) {
+            Relay relay = new Relay(n, this);
+            relays.put(n, relay);
+            listeners.put(n, new JournalListener(n, this, relay));
+        }
+    }
+
+    /** The mirror of the unit behind {@code sf} (an EntityManagerFactory unwraps to it), or null when not mirrored. */
+    public static MirrorRuntime of(SessionFactory sf) {
+        return RUNTIMES.get(sf);
+    }
+
+    static void register(SessionFactory sf, MirrorRuntime runtime) {
+        RUNTIMES.put(sf, runtime);
+    }
+
+    static MirrorRuntime unregister(SessionFactory sf) {
+        return RUNTIMES.remove(sf);
+    }
+
+    void start() {
+        relays.values().forEach(Relay::start);
+        listeners.values().forEach(JournalListener::start);
+        LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror started: mode " + mode.name().toLowerCase());
+    }
+
+    @Override
+    public void close() {
+        listeners.values().forEach(JournalListener::stop);
+        relays.values().forEach(Relay::stop);
+    }
+
+    MirrorHost host() {
+        return host;
+    }
+
+    public MirrorMode mode() {
+        return mode;
+    }
+
+    long epoch() {
+        return host.epoch();
+    }
+
+    boolean mirrors(String entityName) {
+        Optional<Set<String>> m = mirroredEntities;
+        if (m == null) {
+            m = Optional.ofNullable(mirroredEntitiesSource.get());
+            mirroredEntities = m;
+            m.ifPresent(set -> LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror scope annotated: "
+                    + set.size() + " entit" + (set.size() == 1 ? "y carries" : "ies carry") + " MirrorListener"));
+        }
+        return m.isEmpty() || m.get().contains(entityName);
+    }
+
+    private String sequenceGenerators() {
+        String s = sequenceGenerators;
+        if (s == null) {
+            s = sequenceGeneratorsSource.get();
+            sequenceGenerators = s;
+        }
+        return s;
+    }
+
+    /** The buffer of the session's current transaction, registering its completion callbacks on first use. */
+    TxBuffer buffer(SharedSessionContractImplementor session) {
+        TxBuffer buffer = buffers.get(session);
+        if (buffer != null) {
+            return buffer;
+        }
+        if (!session.isTransactionInProgress()) {
+            if (!warnedNoTransaction) {
+                warnedNoTransaction = true;
+                LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] A change was written outside a transaction;"
+                        + " it cannot be journaled atomically and is not mirrored (the sync service repairs it)");
+            }
+            return null;
+        }
+        Object tenant = session.getTenantIdentifierValue();
+        if (tenant == null) {
+            return null;
+        }
+        buffer = new TxBuffer(this, Node.fromId(tenant.toString()));
+        buffers.put(session, buffer);
+        session.getTransactionCompletionCallbacks().registerCallback((
+                org.hibernate.engine.spi.TransactionCompletionCallbacks.BeforeCompletionCallback) buffer);
+        session.getTransactionCompletionCallbacks().registerCallback((
+                org.hibernate.engine.spi.TransactionCompletionCallbacks.AfterCompletionCallback) buffer);
+        return buffer;
+    }
+
+    void completed(SharedSessionContractImplementor session, TxBuffer buffer) {
+        buffers.remove(session, buffer);
+    }
+
+    /** A transaction that journaled up to {@code lastJournalId} on {@code origin} committed. */
+    void committed(Node origin, long lastJournalId, boolean anyInsert) {
+        Relay relay = relays.get(origin);
+        relay.wake();
+        if (mode == MirrorMode.SYNC) {
+            if (relay.awaitApplied(lastJournalId, syncTimeoutMs)) {
+                syncNote = null;
+            } else {
+                syncFallbacks++;
+                String note = "sync mode fell back to the journal: " + origin.other().id() + " did not apply the"
+                        + " commit within " + syncTimeoutMs + " ms" + (relay.lastError() != null ? " (" + relay.lastError() + ")" : "")
+                        + "; it is applied when " + origin.other().id() + " returns";
+                if (syncNote == null) {
+                    LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] " + note);
+                }
+                syncNote = note;
+            }
+        }
+    }
+
+    /** Wakes the relay that drains the journal of {@code source}. */
+    public void wake(Node source) {
+        relays.get(source).wake();
+    }
+
+    // ---- schema ----
+
+    /** Bumped with every change of db/redundancy/mirror.xml; a database reporting it needs no migration. */
+    static final int SCHEMA_VERSION = 1;
+    private final Map<Node, Boolean> schemaReady = new ConcurrentHashMap<>();
+
+    /** Applies the library's changelog to every reachable node that lacks it (at start). */
+    void ensureSchemas() {
+        for (Node n : Node.values()) {
+            ensureSchema(n);
+        }
+    }
+
+    /**
+     * Makes sure {@code node} has the mirror's tables and functions: a quick version check, and the library's
+     * Liquibase changelog when they are missing or older. False when the node is unreachable (tried again later).
+     */
+    boolean ensureSchema(Node node) {
+        if (Boolean.TRUE.equals(schemaReady.get(node))) {
+            return true;
+        }
+        synchronized (schemaReady) {
+            if (Boolean.TRUE.equals(schemaReady.get(node))) {
+                return true;
+            }
+            try (Connection c = host.dataSource(node).getConnection()) {
+                int version = 0;
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                        "SELECT CASE WHEN to_regproc('redundancy_mirror_schema_version') IS NULL THEN 0"
+                                + " ELSE 1 END")) {
+                    rs.next();
+                    if (rs.getInt(1) == 1) {
+                        try (ResultSet rv = st.executeQuery("SELECT redundancy_mirror_schema_version()")) {
+                            rv.next();
+                            version = rv.getInt(1);
+                        }
+                    }
+                }
+                if (version < SCHEMA_VERSION) {
+                    long start = System.nanoTime();
+                    io.dbredundancy.hibernate.sync.Migrations.apply(c, io.dbredundancy.hibernate.sync.Migrations.LIBRARY_CHANGELOG,
+                            MirrorRuntime.class.getClassLoader());
+                    if (!c.getAutoCommit()) {
+                        c.commit();
+                    }
+                    LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Library tables (" + io.dbredundancy.hibernate.sync.Migrations.LIBRARY_CHANGELOG
+                            + ") applied to the " + node.id() + " database in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+                }
+                schemaReady.put(node, true);
+                return true;
+            } catch (SQLException e) {
+                return false;
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Could not apply "
+                        + io.dbredundancy.hibernate.sync.Migrations.LIBRARY_CHANGELOG + " to the " + node.id()
+                        + " database: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Marks {@code table} in {@code redundancy_dirty_table} of the active node: a statement changed it without entity
+     * events, so the incremental sync copies it. Outside the statement's transaction (a rolled-back one leaves a
+     * harmless mark).
+     */
+    void markDirty(String table, String reason) {
+        Node node = host.activeNode();
+        if (node == null) {
+            return;
+        }
+        try (Connection c = host.dataSource(node).getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO redundancy_dirty_table (table_name, origin, reason) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (table_name) DO UPDATE SET reason = EXCLUDED.reason, marked_at = clock_timestamp()")) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            ps.setString(1, table);
+            ps.setString(2, node.id());
+            ps.setString(3, reason);
+            ps.executeUpdate();
+            LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Table " + table + " marked for the incremental sync: " + reason);
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Could not mark table " + table
+                    + " for the incremental sync: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
+        }
+    }
+
+    // ---- API for the core ----
+
+    /** Journal entries on {@code source} not yet applied to the other node; -1 when {@code source} is unreachable. */
+    public long pending(Node source) {
+        try (Connection c = host.dataSource(source).getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM redundancy_journal")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    /** True when everything journaled on the other node has been applied to {@code target}. */
+    public boolean drainedTo(Node target) {
+        return pending(target.other()) == 0;
+    }
+
+    /** Wakes the relay towards {@code target} and waits until {@link #drainedTo} or the time is up. */
+    public boolean awaitDrainedTo(Node target, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Relay relay = relays.get(target.other());
+        while (true) {
+            if (drainedTo(target)) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            relay.wake();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Before new sessions go to {@code to}: moves its sequences and identity columns past every id issued on the
+     * other node (from the other node's sequences when it answers, and from {@code to}'s own rows in any case), so
+     * no insert there hits a duplicate key. Best effort; returns the number of sequences moved.
+     */
+    public int beforeSwitch(Node to) {
+        int moved = 0;
+        try (Connection dst = host.dataSource(to).getConnection()) {
+            String positions = null;
+            try (Connection src = host.dataSource(to.other()).getConnection(); Statement st = src.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT redundancy_sequence_positions()::text")) {
+                rs.next();
+                positions = rs.getString(1);
+            } catch (SQLException e) {
+                // the other node is down: its rows here are all we know
+            }
+            if (positions != null) {
+                try (PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences(?::jsonb)")) {
+                    ps.setString(1, positions);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        moved += rs.getInt(1);
+                    }
+                }
+            }
+            try (PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences_to_rows(?::jsonb)")) {
+                ps.setString(1, sequenceGenerators());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    moved += rs.getInt(1);
+                }
+            }
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Could not align the sequences of " + to.id()
+                    + " before the switch: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
+        }
+        return moved;
+    }
+
+    /** After the switch to {@code to} in {@code epoch}: records the epoch in both databases (where reachable). */
+    public void afterSwitch(Node from, Node to, long epoch) {
+        for (Node n : Node.values()) {
+            try (Connection c = host.dataSource(n).getConnection(); PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO redundancy_epoch (id, epoch, active_node, changed_at) VALUES (1, ?, ?, clock_timestamp())"
+                            + " ON CONFLICT (id) DO UPDATE SET epoch = EXCLUDED.epoch, active_node = EXCLUDED.active_node,"
+                            + " changed_at = EXCLUDED.changed_at WHERE redundancy_epoch.epoch <= EXCLUDED.epoch")) {
+                c.setAutoCommit(true);
+                ps.setLong(1, epoch);
+                ps.setString(2, to.id());
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                // that node is down; it learns the epoch from the journal entries it receives
+            }
+        }
+        relays.values().forEach(Relay::wake);
+    }
+
+    /** Applies what is pending in both directions now, on the calling thread (tests, tools). */
+    public void drainNow() {
+        for (Relay r : relays.values()) {
+            r.cycle();
+        }
+    }
+
+    // ---- figures ----
+
+    void recordApplied(Node source, int n, long[] createdMs, long nowMs, int conflicts, int parked) {
+        synchronized (statsLock) {
+            appliedTotal += n;
+            long sec = nowMs / 1000;
+            int slot = (int) (sec % perSecond.length);
+            if (perSecondStamp[slot] != sec) {
+                perSecondStamp[slot] = sec;
+                perSecond[slot] = 0;
+            }
+            perSecond[slot] += n;
+            for (long c : createdMs) {
+                lagSamples[lagNext] = Math.max(0, nowMs - c);
+                lagNext = (lagNext + 1) % lagSamples.length;
+                lagCount = Math.min(lagCount + 1, lagSamples.length);
+            }
+        }
+        lastApplied = Instant.ofEpochMilli(nowMs);
+        if (conflicts > 0 || parked > 0) {
+            relays.get(source).refreshCounts(true);
+        }
+    }
+
+    void recordCounts(Node source, long pending, long lagMs, long parked, long conflicts) {
+        counts.put(source, new long[]{pending, lagMs, parked, conflicts});
+    }
+
+    void recordCountsUnknown(Node source) {
+        long[] old = counts.get(source);
+        counts.put(source, new long[]{-1, old == null ? 0 : old[1], old == null ? 0 : old[2], old == null ? 0 : old[3]});
+    }
+
+    /** The mirror's figures now (counts refreshed at most once a second by the relays). */
+    public MirrorStats stats() {
+        long[] p = counts.getOrDefault(Node.PRIMARY, new long[4]);
+        long[] s = counts.getOrDefault(Node.SECONDARY, new long[4]);
+        double perSec;
+        long total;
+        long p99;
+        synchronized (statsLock) {
+            long nowSec = System.currentTimeMillis() / 1000;
+            long sum = 0;
+            for (int i = 0; i < perSecond.length; i++) {
+                if (perSecondStamp[i] > nowSec - perSecond.length && perSecondStamp[i] < nowSec) {
+                    sum += perSecond[i];
+                }
+            }
+            perSec = sum / (double) (perSecond.length - 1);
+            total = appliedTotal;
+            long[] copy = Arrays.copyOf(lagSamples, lagCount);
+            Arrays.sort(copy);
+            p99 = copy.length == 0 ? 0 : copy[Math.min(copy.length - 1, (int) Math.ceil(copy.length * 0.99) - 1)];
+        }
+        String note = syncNote;
+        for (Relay r : relays.values()) {
+            if (r.targetDown()) {
+                String n = r.source().other().id() + " unreachable; " + r.source().id() + " journals its changes until it returns";
+                note = note == null ? n : note + "; " + n;
+            }
+        }
+        return new MirrorStats(mode.name().toLowerCase(), p[0], s[0], Math.max(p[0] > 0 ? p[1] : 0, s[0] > 0 ? s[1] : 0),
+                lastApplied, p[3] + s[3], p[2] + s[2], perSec, total, p99, note);
+    }
+
+    /** Resets the lag percentile window (benchmarks measure one phase at a time). */
+    public void resetLagSamples() {
+        synchronized (statsLock) {
+            lagCount = 0;
+            lagNext = 0;
+        }
+    }
+
+    long syncFallbacks() {
+        return syncFallbacks;
+    }
+}

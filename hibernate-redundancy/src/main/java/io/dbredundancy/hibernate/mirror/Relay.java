@@ -1,0 +1,439 @@
+package io.dbredundancy.hibernate.mirror;
+
+import io.dbredundancy.hibernate.Node;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Applies the journal of one database ({@link #source}) to the other ({@link #target}), in journal order, in
+ * batches, then deletes what it applied. One relay per direction and per application instance; a transaction-level
+ * advisory lock on the source makes exactly one instance drain a journal at a time, so the order is kept with
+ * many instances. Woken by {@link #wake()} (own commits, LISTEN/NOTIFY of other instances, a slow safety poll).
+ * <p>
+ * A batch is applied in one target transaction by {@code redundancy_apply}; if the database rejects it, the batch
+ * is applied again entry by entry (each in a subtransaction) and the entries it rejects are parked in
+ * {@code redundancy_parked} with their error, so they never hold back the ones behind them.
+ */
+final class Relay implements Runnable {
+
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.mirror");
+
+    static final int BATCH = 500;
+    static final long SAFETY_POLL_MS = 2_000;
+    static final long RETRY_MS = 500;
+
+    private final Node source;
+    private final Node target;
+    private final MirrorRuntime runtime;
+    private final long lockKey;
+
+    private final Object signal = new Object();
+    private boolean woken;
+    private final Object progress = new Object();
+    private volatile long appliedThrough;
+    private volatile boolean targetDown;
+    private volatile String lastError;
+    private volatile boolean running = true;
+    private Thread thread;
+    private long lastCountsRefresh;
+
+    private enum Outcome { IDLE, MORE, LOCKED, FAILED }
+
+    Relay(Node source, MirrorRuntime runtime) {
+        this.source = source;
+        this.target = source.other();
+        this.runtime = runtime;
+        this.lockKey = lockKey(source);
+    }
+
+    /** The advisory lock that makes one relay at a time drain the journal of {@code source}. */
+    static long lockKey(Node source) {
+        return 0x6D6972726F72L ^ source.ordinal(); // "mirror", per journal
+    }
+
+    Node source() {
+        return source;
+    }
+
+    void start() {
+        thread = new Thread(this, "db-redundancy-mirror-relay-" + source.id() + "-to-" + target.id());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void stop() {
+        running = false;
+        wake();
+        if (thread != null) {
+            try {
+                thread.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    boolean targetDown() {
+        return targetDown;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    /**
+     * Waits until every journal entry up to {@code journalId} has been applied to the target (or parked, or lost a
+     * conflict). False when the target is down or the time is up.
+     */
+    boolean awaitApplied(long journalId, long timeoutMs) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        wake();
+        synchronized (progress) {
+            while (appliedThrough < journalId) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0 || targetDown || !running) {
+                    return appliedThrough >= journalId;
+                }
+                try {
+                    progress.wait(Math.min(left, 50));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private void advance(long id) {
+        synchronized (progress) {
+            if (id > appliedThrough) {
+                appliedThrough = id;
+            }
+            progress.notifyAll();
+        }
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            Outcome outcome = cycle();
+            refreshCounts(false);
+            if (outcome == Outcome.MORE) {
+                continue;
+            }
+            long waitMs = switch (outcome) {
+                case FAILED -> RETRY_MS;
+                case LOCKED -> 20;
+                default -> SAFETY_POLL_MS;
+            };
+            synchronized (signal) {
+                if (!woken && running) {
+                    try {
+                        signal.wait(waitMs);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                woken = false;
+            }
+        }
+    }
+
+    /** Drains once, on the calling thread (tests and failback use it through the runtime). */
+    Outcome cycle() {
+        if (!runtime.ensureSchema(source)) {
+            fail("source " + source.id(), new SQLException(source.id() + " is unreachable", "08001"));
+            return Outcome.FAILED;
+        }
+        if (!runtime.ensureSchema(target)) {
+            fail("target " + target.id(), new SQLException(target.id() + " is unreachable", "08001"));
+            return Outcome.FAILED;
+        }
+        try (Connection src = runtime.host().dataSource(source).getConnection()) {
+            src.setAutoCommit(false);
+            try {
+                Outcome o = cycle(src);
+                if (src.getAutoCommit() == false) {
+                    src.rollback();
+                }
+                return o;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(src);
+                throw e;
+            }
+        } catch (SQLException e) {
+            fail("source " + source.id(), e);
+            return Outcome.FAILED;
+        } catch (RuntimeException e) {
+            fail("relay " + source.id(), e);
+            return Outcome.FAILED;
+        }
+    }
+
+    private Outcome cycle(Connection src) throws SQLException {
+        try (PreparedStatement ps = src.prepareStatement(
+                "SELECT pg_try_advisory_xact_lock(?), set_config('lock_timeout', '2s', true)")) {
+            ps.setLong(1, lockKey);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    // another instance drains this journal: follow its progress for sync-mode waiters
+                    try (Statement st = src.createStatement(); ResultSet r2 = st.executeQuery(
+                            "SELECT coalesce(min(id) - 1, (SELECT last_value FROM redundancy_journal_id_seq)) FROM redundancy_journal")) {
+                        r2.next();
+                        advance(r2.getLong(1));
+                    }
+                    return Outcome.LOCKED;
+                }
+            }
+        }
+        long[] ids;
+        String batch;
+        boolean anyInsert;
+        long[] createdMs;
+        try (PreparedStatement ps = src.prepareStatement(
+                "SELECT array_agg(id ORDER BY id), jsonb_agg(to_jsonb(j) ORDER BY id)::text, coalesce(bool_or(op = 'I'), false),"
+                        + " array_agg((extract(epoch FROM created_at) * 1000)::bigint ORDER BY id)"
+                        + " FROM (SELECT * FROM redundancy_journal ORDER BY id LIMIT ?) j")) {
+            ps.setInt(1, BATCH);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Array a = rs.getArray(1);
+                if (a == null) {
+                    src.commit();
+                    targetDownCleared();
+                    return Outcome.IDLE;
+                }
+                ids = longs((Object[]) a.getArray());
+                batch = rs.getString(2);
+                anyInsert = rs.getBoolean(3);
+                createdMs = longs((Object[]) rs.getArray(4).getArray());
+            }
+        }
+        int conflicts = 0;
+        List<long[]> parkedIds = new ArrayList<>();
+        List<String> parkedErrors = new ArrayList<>();
+        Connection dst;
+        try {
+            dst = runtime.host().dataSource(target).getConnection();
+        } catch (SQLException e) {
+            fail("target " + target.id(), e);
+            src.rollback();
+            return Outcome.FAILED;
+        }
+        try (dst) {
+            dst.setAutoCommit(false);
+            List<String[]> outcomes;
+            try {
+                outcomes = apply(dst, batch, false);
+            } catch (SQLException e) {
+                if (isConnectionError(e)) {
+                    throw e;
+                }
+                dst.rollback();
+                outcomes = apply(dst, batch, true);
+            }
+            for (String[] o : outcomes) {
+                String outcome = o[1];
+                if (outcome.startsWith("error:")) {
+                    String state = outcome.length() > 11 ? outcome.substring(6, 11) : "";
+                    if (isTransient(state)) {
+                        throw new SQLException("transient error applying entry " + o[0] + ": " + outcome, state);
+                    }
+                    parkedIds.add(new long[]{Long.parseLong(o[0])});
+                    parkedErrors.add(outcome.substring(6));
+                } else if (outcome.equals("lost")) {
+                    conflicts++;
+                } else if (outcome.startsWith("won:")) {
+                    conflicts += Integer.parseInt(outcome.substring(4));
+                }
+            }
+            if (anyInsert) {
+                String positions;
+                try (Statement st = src.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT redundancy_sequence_positions()::text")) {
+                    rs.next();
+                    positions = rs.getString(1);
+                }
+                try (PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences(?::jsonb)")) {
+                    ps.setString(1, positions);
+                    ps.executeQuery().close();
+                }
+            }
+            for (int i = 0; i < parkedIds.size(); i++) {
+                try (PreparedStatement ps = src.prepareStatement(
+                        "INSERT INTO redundancy_parked (id, tx_id, epoch, origin, table_name, op, row_key, row_image, created_at, error)"
+                                + " SELECT id, tx_id, epoch, origin, table_name, op, row_key, row_image, created_at, ?"
+                                + " FROM redundancy_journal WHERE id = ? ON CONFLICT (id) DO NOTHING")) {
+                    ps.setString(1, parkedErrors.get(i));
+                    ps.setLong(2, parkedIds.get(i)[0]);
+                    ps.executeUpdate();
+                }
+            }
+            int deleted;
+            try (PreparedStatement ps = src.prepareStatement("DELETE FROM redundancy_journal WHERE id = ANY (?)")) {
+                ps.setArray(1, src.createArrayOf("bigint", box(ids)));
+                deleted = ps.executeUpdate();
+            }
+            if (deleted != ids.length) {
+                // the other direction resolved a conflict on some of these entries meanwhile: start over
+                dst.rollback();
+                src.rollback();
+                return Outcome.MORE;
+            }
+            dst.commit();
+            src.commit();
+        } catch (SQLException e) {
+            rollbackQuietly(src);
+            fail(isConnectionError(e) && !isSourceGone(src) ? "target " + target.id() : "relay " + source.id(), e);
+            return Outcome.FAILED;
+        }
+        long now = System.currentTimeMillis();
+        runtime.recordApplied(source, ids.length, createdMs, now, conflicts, parkedIds.size());
+        for (int i = 0; i < parkedIds.size(); i++) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Mirror entry " + parkedIds.get(i)[0] + " from "
+                    + source.id() + " was rejected by " + target.id() + " and parked in redundancy_parked: "
+                    + parkedErrors.get(i));
+        }
+        if (conflicts > 0) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] " + conflicts + " mirror conflict(s) resolved while"
+                    + " applying " + source.id() + " to " + target.id() + " (later epoch wins; losing images kept in"
+                    + " redundancy_conflict)");
+        }
+        targetDownCleared();
+        advance(ids[ids.length - 1]);
+        return ids.length == BATCH ? Outcome.MORE : Outcome.IDLE;
+    }
+
+    private static List<String[]> apply(Connection dst, String batch, boolean safe) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        try (Statement st = dst.createStatement()) {
+            st.execute("SET LOCAL lock_timeout = '2s'");
+        }
+        try (PreparedStatement ps = dst.prepareStatement("SELECT entry_id, outcome FROM redundancy_apply(?::jsonb, ?)")) {
+            ps.setString(1, batch);
+            ps.setBoolean(2, safe);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new String[]{Long.toString(rs.getLong(1)), rs.getString(2)});
+                }
+            }
+        }
+        return out;
+    }
+
+    private void targetDownCleared() {
+        if (targetDown) {
+            targetDown = false;
+            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror " + source.id() + " -> " + target.id()
+                    + " resumed: " + target.id() + " is reachable again, draining the journal");
+        }
+        lastError = null;
+    }
+
+    private void fail(String where, Exception e) {
+        String msg = where + ": " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage()));
+        boolean down = e instanceof SQLException se && isConnectionError(se);
+        if (down && !targetDown && where.startsWith("target")) {
+            targetDown = true;
+            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror " + source.id() + " -> " + target.id()
+                    + " paused: " + msg + "; changes stay in the journal of " + source.id() + " until it returns");
+        } else if (!down && !msg.equals(lastError)) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Mirror " + source.id() + " -> " + target.id()
+                    + " failed, will retry: " + msg);
+        }
+        lastError = msg;
+        synchronized (progress) {
+            progress.notifyAll();
+        }
+    }
+
+    private static boolean isSourceGone(Connection src) {
+        try {
+            return !src.isValid(1);
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
+    static boolean isConnectionError(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                String state = s.getSQLState();
+                if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
+                    return true;
+                }
+                if (s instanceof java.sql.SQLTransientConnectionException
+                        || s instanceof java.sql.SQLNonTransientConnectionException) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isTransient(String state) {
+        return state.startsWith("40") || state.startsWith("53") || state.equals("55P03") || state.equals("57014")
+                || state.startsWith("08") || state.startsWith("57P");
+    }
+
+    /** Refreshes the pending/lag/parked/conflict counts of this relay's journal at most once a second. */
+    void refreshCounts(boolean force) {
+        long now = System.currentTimeMillis();
+        if (!force && now - lastCountsRefresh < 1_000) {
+            return;
+        }
+        lastCountsRefresh = now;
+        try (Connection c = runtime.host().dataSource(source).getConnection();
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*), coalesce((extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::bigint, 0),"
+                     + " (SELECT count(*) FROM redundancy_parked), (SELECT count(*) FROM redundancy_conflict)"
+                     + " FROM redundancy_journal")) {
+            rs.next();
+            runtime.recordCounts(source, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+        } catch (SQLException | RuntimeException e) {
+            runtime.recordCountsUnknown(source);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            if (!c.isClosed() && !c.getAutoCommit()) {
+                c.rollback();
+            }
+        } catch (SQLException ignored) {
+            // the connection is broken; the pool discards it
+        }
+    }
+
+    private static long[] longs(Object[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = ((Number) a[i]).longValue();
+        }
+        return out;
+    }
+
+    private static Long[] box(long[] a) {
+        Long[] out = new Long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
+}
