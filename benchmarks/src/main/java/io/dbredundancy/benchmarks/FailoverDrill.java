@@ -27,7 +27,7 @@ import java.util.OptionalLong;
  *
  * <p>Options ({@code --name=value}): {@code reps} (5), {@code tps-seconds} (10), {@code tps-slice-ms} (250),
  * {@code threads} (4), {@code timeout-seconds} (60), {@code skip-tps} / {@code skip-failover} (false),
- * {@code sides} (plugin,baseline).
+ * {@code sides} (plugin,baseline), {@code mirror} (off).
  */
 public final class FailoverDrill {
 
@@ -38,6 +38,8 @@ public final class FailoverDrill {
     static final int BASELINE_SOCKET_TIMEOUT_S = 10;
     static final int SEED_ROWS = 10_000;
     static final int POOL_SIZE = 10;
+    /** The plugin's {@code mirror.mode} ({@code --mirror=off|async|sync}); off by default: the drill measures routing. */
+    static volatile String mirrorMode = "off";
 
     enum Fault {
         KILL9("kill -9"), SIGSTOP("SIGSTOP");
@@ -93,9 +95,10 @@ public final class FailoverDrill {
             sides.add(side);
         }
         int reps = Integer.parseInt(options.getOrDefault("reps", "5"));
+        mirrorMode = options.getOrDefault("mirror", "off");
 
-        System.out.printf("FailoverDrill: %d writer threads, %d repetitions per fault, pool size %d, %s, %d cores%n",
-                threads, reps, POOL_SIZE, Runtime.version(), Runtime.getRuntime().availableProcessors());
+        System.out.printf("FailoverDrill: %d writer threads, %d repetitions per fault, pool size %d, plugin mirror.mode=%s, %s, %d cores%n",
+                threads, reps, POOL_SIZE, mirrorMode, Runtime.version(), Runtime.getRuntime().availableProcessors());
         try (PostgresPair pair = new PostgresPair().start()) {
             prepare(pair.primary(), 1_000_000L);
             prepare(pair.secondary(), 1_000_000_000_000L);
@@ -185,12 +188,14 @@ public final class FailoverDrill {
         System.out.printf("%nThroughput on a healthy primary: %d threads, %d s per side in %d ms slices taking turns%n",
                 threads, seconds, sliceMs);
         System.out.println();
-        System.out.printf("| %-6s | %14s | %23s | %8s |%n", "load", "plugin tx/s", "Hibernate+HikariCP tx/s", "ratio");
-        System.out.println("|--------|----------------|-------------------------|----------|");
+        System.out.printf("| %-6s | %14s | %23s | %8s | %15s |%n", "load", "plugin tx/s", "Hibernate+HikariCP tx/s", "ratio",
+                "paired median");
+        System.out.println("|--------|----------------|-------------------------|----------|-----------------|");
         for (WriteLoad.Kind kind : WriteLoad.Kind.values()) {
             Map<Side, EntityManagerFactory> emfs = new EnumMap<>(Side.class);
             Map<Side, WriteLoad> loads = new EnumMap<>(Side.class);
             Map<Side, double[]> acc = new EnumMap<>(Side.class); // commits, nanos
+            Map<Side, List<Double>> sliceTps = new EnumMap<>(Side.class);
             try {
                 for (Side side : sides) {
                     EntityManagerFactory emf = side.open(pair.primary(), pair.secondary(), DB, POOL_SIZE);
@@ -200,6 +205,7 @@ public final class FailoverDrill {
                     load.pause();
                     loads.put(side, load);
                     acc.put(side, new double[2]);
+                    sliceTps.put(side, new ArrayList<>());
                 }
                 long slices = Math.max(1, seconds * 1000L / sliceMs);
                 for (long i = 0; i < slices * sides.size(); i++) {
@@ -217,6 +223,7 @@ public final class FailoverDrill {
                     long c1 = load.committed();
                     acc.get(side)[0] += c1 - c0;
                     acc.get(side)[1] += t1 - t0;
+                    sliceTps.get(side).add((c1 - c0) / ((t1 - t0) / 1e9));
                 }
             } finally {
                 loads.values().forEach(l -> l.stopAndJoin(Duration.ofSeconds(30)));
@@ -226,11 +233,28 @@ public final class FailoverDrill {
             String name = kind.name().toLowerCase(Locale.ROOT);
             if (plugin) {
                 double pl = tps(acc.get(Side.PLUGIN));
-                System.out.printf("| %-6s | %14.0f | %23.0f | %7.1f%% |%n", name, pl, base, 100 * pl / base);
+                System.out.printf("| %-6s | %14.0f | %23.0f | %7.1f%% | %14.1f%% |%n", name, pl, base, 100 * pl / base,
+                        100 * medianPairedRatio(sliceTps.get(Side.PLUGIN), sliceTps.get(Side.PLAIN)));
             } else {
-                System.out.printf("| %-6s | %14s | %23.0f | %8s |%n", name, "n/a", base, "n/a");
+                System.out.printf("| %-6s | %14s | %23.0f | %8s | %15s |%n", name, "n/a", base, "n/a", "n/a");
             }
         }
+    }
+
+    /** Median over k of plugin slice k / plain slice k: ABBA makes the k-th slices of both sides neighbours. */
+    private static double medianPairedRatio(List<Double> plugin, List<Double> plain) {
+        List<Double> ratios = new ArrayList<>();
+        for (int k = 0; k < Math.min(plugin.size(), plain.size()); k++) {
+            if (plain.get(k) > 0) {
+                ratios.add(plugin.get(k) / plain.get(k));
+            }
+        }
+        if (ratios.isEmpty()) {
+            return Double.NaN;
+        }
+        java.util.Collections.sort(ratios);
+        int n = ratios.size();
+        return n % 2 == 1 ? ratios.get(n / 2) : (ratios.get(n / 2 - 1) + ratios.get(n / 2)) / 2;
     }
 
     private static double tps(double[] acc) {

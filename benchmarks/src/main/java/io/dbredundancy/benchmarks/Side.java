@@ -24,7 +24,7 @@ enum Side {
             p.put("hibernate.redundancy.secondary.url", secondary.jdbcUrl(db));
             p.put("hibernate.redundancy.secondary.user", FailoverDrill.APP_USER);
             p.put("hibernate.redundancy.secondary.password", FailoverDrill.APP_PASSWORD);
-            p.put("hibernate.redundancy.mirror.mode", "off");
+            p.put("hibernate.redundancy.mirror.mode", FailoverDrill.mirrorMode);
             p.put("hibernate.redundancy.pool.max_size", String.valueOf(poolSize));
             return build(p);
         }

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The mirror's cost, one run: the same write workload (N threads, each iteration inserts a small versioned entity in
  * one transaction and updates it in a second) on plain Hibernate + HikariCP on one database, the plugin with
- * {@code mirror.mode=async} and with {@code sync}; committed transactions per second side by side, rounds
+ * {@code mirror.mode=off} (routing only), {@code async} and {@code sync}; committed transactions per second side by side, rounds
  * alternating. Then the async side at half its measured maximum rate: the mirror lag's p99 (commit to applied on the
  * secondary). Two real PostgreSQL servers from the test bed.
  *
@@ -64,7 +64,7 @@ public final class MirrorBenchmark {
         System.exit(0);
     }
 
-    enum Side { PLAIN, ASYNC, SYNC }
+    enum Side { PLAIN, OFF, ASYNC, SYNC }
 
     private void run() throws Exception {
         try (PostgresPair pair = new PostgresPair().start()) {
@@ -94,11 +94,11 @@ public final class MirrorBenchmark {
                 }
             }
             double plain = best(tps.get(Side.PLAIN));
+            double off = best(tps.get(Side.OFF));
             double async = best(tps.get(Side.ASYNC));
             double sync = best(tps.get(Side.SYNC));
             long p99;
-            long p50;
-            double halfRate = async / 2;
+                double halfRate = async / 2;
             try (EntityManagerFactory emf = open(Side.ASYNC)) {
                 MirrorRuntime m = MirrorRuntime.of(emf.unwrap(SessionFactory.class));
                 load(emf, warmup, halfRate);
@@ -107,7 +107,6 @@ public final class MirrorBenchmark {
                 awaitDrained(emf);
                 MirrorStats st = m.stats();
                 p99 = st.lagP99Ms();
-                p50 = -1;
                 System.out.printf(Locale.ROOT, "half load: target %.1f tx/s, achieved %.1f tx/s, %d entries applied%n",
                         halfRate, achieved, st.appliedTotal());
             }
@@ -116,6 +115,7 @@ public final class MirrorBenchmark {
                     + rounds + ") | vs plain |");
             System.out.println("|---|---:|---:|");
             System.out.printf(Locale.ROOT, "| plain Hibernate + HikariCP, one database | %.1f | 100%% |%n", plain);
+            System.out.printf(Locale.ROOT, "| plugin, mirror.mode=off (routing only) | %.1f | %.0f%% |%n", off, 100 * off / plain);
             System.out.printf(Locale.ROOT, "| plugin, mirror.mode=async | %.1f | %.0f%% |%n", async, 100 * async / plain);
             System.out.printf(Locale.ROOT, "| plugin, mirror.mode=sync | %.1f | %.0f%% |%n", sync, 100 * sync / plain);
             System.out.printf(Locale.ROOT, "%nmirror lag p99 at half of the async maximum (%.1f tx/s): %d ms%n", halfRate, p99);
@@ -148,7 +148,7 @@ public final class MirrorBenchmark {
                     .property(RedundancySettings.SECONDARY_USER, pg.secondary().user())
                     .property(RedundancySettings.SECONDARY_PASSWORD, pg.secondary().password())
                     .property(RedundancySettings.POOL_MAX_SIZE, String.valueOf(pool))
-                    .property(RedundancySettings.MIRROR_MODE, side == Side.SYNC ? "sync" : "async");
+                    .property(RedundancySettings.MIRROR_MODE, side == Side.SYNC ? "sync" : side == Side.OFF ? "off" : "async");
         }
         return cfg.createEntityManagerFactory();
     }

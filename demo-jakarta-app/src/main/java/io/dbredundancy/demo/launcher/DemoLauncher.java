@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 public final class DemoLauncher {
 
     private static final Logger LOG = Logger.getLogger("io.dbredundancy.demo");
+    private static final java.util.concurrent.atomic.AtomicBoolean STOPPING = new java.util.concurrent.atomic.AtomicBoolean();
     private static final Pattern ACTIVE = Pattern.compile("\"activeDatabase\":\"(\\w+)\"");
     private static final Pattern CONNECTED = Pattern.compile("\"(primary|secondary)\":\\{\"connected\":(true|false),\"latencyMs\":([0-9.]+)");
     private static final Pattern PENDING = Pattern.compile("\"pending\":(\\d+),\"lagMs\":(\\d+)");
@@ -80,11 +81,29 @@ public final class DemoLauncher {
         CountDownLatch stopped = new CountDownLatch(1);
         DemoServer srv = server;
         Thread main = Thread.currentThread();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            main.interrupt();
-            shutdown(load, srv, primary, secondary);
-            stopped.countDown();
-        }, "demo-shutdown"));
+        Runnable stop = () -> {
+            if (STOPPING.compareAndSet(false, true)) {
+                main.interrupt();
+                shutdown(load, srv, primary, secondary);
+                stopped.countDown();
+            }
+        };
+        // SIGINT/SIGTERM: stop in order (requests, relay, pools, servers) before the JVM's shutdown hooks run, which
+        // would otherwise stop the PostgreSQL servers (the test bed's cleanup) while the app still uses them
+        for (String signal : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(signal), sig -> {
+                    Thread t = new Thread(() -> {
+                        stop.run();
+                        System.exit(128 + sig.getNumber());
+                    }, "demo-shutdown-" + signal);
+                    t.start();
+                });
+            } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+                // signal not available here: the shutdown hook below still stops everything
+            }
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "demo-shutdown"));
 
         System.out.println();
         System.out.println("  Dashboard:   " + app);
@@ -116,10 +135,11 @@ public final class DemoLauncher {
                 System.out.println(statusLine(http, app, second, load));
             }
         } catch (InterruptedException e) {
-            // Ctrl-C: the shutdown hook stops everything
+            // Ctrl-C / SIGTERM: the signal handler stops everything and exits
             stopped.await();
             return;
         }
+        stop.run();
         System.exit(0);
     }
 

@@ -38,6 +38,8 @@ import java.util.function.Supplier;
 public final class HealthMonitor implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.health");
+    /** A health-thread tick later than this means the host or JVM stalled. */
+    private static final long STALL_MS = 100;
 
     private final String unit;
     private final HealthPolicy policy;
@@ -60,7 +62,9 @@ public final class HealthMonitor implements AutoCloseable {
     /** One probe in flight. Touched only on the scheduler thread. */
     private static final class Probe {
         final long startedAt;
-        final long deadline;
+        long deadline;
+        volatile long runningSince;
+        boolean extended;
         boolean done;
 
         Probe(long startedAt, long deadline) {
@@ -70,9 +74,10 @@ public final class HealthMonitor implements AutoCloseable {
     }
 
     /** A probe handed to the probe executor; names its node. */
-    record ProbeTask(Node node, Runnable body) implements Runnable {
+    record ProbeTask(Node node, Runnable markStarted, Runnable body) implements Runnable {
         @Override
         public void run() {
+            markStarted.run();
             body.run();
         }
     }
@@ -188,10 +193,14 @@ public final class HealthMonitor implements AutoCloseable {
             return;
         }
         long now = clock.millis();
+        // this thread ran late: the host or the JVM stalled, and probe time-outs measured across the stall say
+        // nothing about the database
+        boolean stalled = nextTickAt != Long.MAX_VALUE && now - nextTickAt > STALL_MS;
         for (Map.Entry<Node, NodeSchedule> e : schedules.entrySet()) {
             Node n = e.getKey();
             NodeSchedule s = e.getValue();
             for (Probe p : List.copyOf(s.inFlight)) {
+                graceForStalls(p, now, stalled);
                 if (!p.done && now >= p.deadline) {
                     p.done = true;
                     s.inFlight.remove(p);
@@ -217,6 +226,25 @@ public final class HealthMonitor implements AutoCloseable {
             }
         }
         scheduleNext(now);
+    }
+
+    /**
+     * A probe whose thread started late (starved CPU) gets its whole time-out from when it started running, up to
+     * three time-outs after launch; a probe whose deadline passed during a stall of the health thread gets a short
+     * grace to report.
+     */
+    private void graceForStalls(Probe p, long now, boolean stalled) {
+        long timeout = policy.timeoutMs();
+        long running = p.runningSince;
+        if (running > 0) {
+            p.deadline = Math.max(p.deadline, Math.min(running + timeout, p.startedAt + 3 * timeout));
+        } else if (now >= p.deadline && now < p.startedAt + 3 * timeout) {
+            p.deadline = Math.min(now + policy.fastPeriodMs(), p.startedAt + 3 * timeout);
+        }
+        if (stalled && !p.extended && now >= p.deadline) {
+            p.extended = true;
+            p.deadline = now + 2 * policy.fastPeriodMs();
+        }
     }
 
     private void suspect(NodeSchedule s, long now, Node logFor, String why) {
@@ -264,7 +292,7 @@ public final class HealthMonitor implements AutoCloseable {
         s.probeNow = false;
         s.jitterMs = (long) ((random.nextDouble() - 0.5) * 0.4 * policy.retryIntervalMs());
         try {
-            probeExecutor.execute(new ProbeTask(n, () -> {
+            probeExecutor.execute(new ProbeTask(n, () -> p.runningSince = clock.millis(), () -> {
                 ProbeResult r;
                 try {
                     r = prober.probe(n, policy.timeoutMs());

@@ -31,6 +31,12 @@ public final class MeterNames {
     public static final String MIRROR_LAG = "db.redundancy.mirror.lag";
     /** Gauge: journal entries applied per second by the relay, over its recent window. */
     public static final String MIRROR_APPLIED = "db.redundancy.mirror.applied";
+    /** Counter: journal entries applied by the relay since start (both directions). */
+    public static final String MIRROR_APPLIED_TOTAL = "db.redundancy.mirror.applied.entries";
+    /** Gauge (ms): 99th percentile of commit-to-applied time over the relay's recent entries. */
+    public static final String MIRROR_LAG_P99 = "db.redundancy.mirror.lag.p99";
+    /** Gauge per {@code direction} (to_secondary|to_primary): entries waiting in that direction. */
+    public static final String MIRROR_PENDING_DIRECTION = "db.redundancy.mirror.pending.direction";
     /** Gauge: rows changed on both sides whose losing image was kept. */
     public static final String MIRROR_CONFLICTS = "db.redundancy.mirror.conflicts";
     /** Gauge: journal entries the relay could not apply and set aside. */
@@ -45,6 +51,7 @@ public final class MeterNames {
     public static final String TAG_REASON = "reason";
     public static final String TAG_RESULT = "result";
     public static final String TAG_KIND = "kind";
+    public static final String TAG_DIRECTION = "direction";
     /** Tag naming the persistence unit on every meter. */
     public static final String TAG_UNIT = "unit";
 

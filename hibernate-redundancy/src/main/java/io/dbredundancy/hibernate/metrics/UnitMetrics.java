@@ -5,9 +5,13 @@ import io.dbredundancy.hibernate.Redundancy;
 import io.dbredundancy.hibernate.health.ActiveNode;
 import io.dbredundancy.hibernate.health.SwitchEvent;
 import io.dbredundancy.hibernate.health.SwitchListener;
+import io.dbredundancy.hibernate.mirror.MirrorRuntime;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import jakarta.persistence.EntityManagerFactory;
+import org.hibernate.SessionFactory;
 
 import javax.sql.DataSource;
 import java.util.ArrayList;
@@ -50,8 +54,25 @@ public final class UnitMetrics implements AutoCloseable {
             pools.add(redundancy.runtime().dataSource(Node.SECONDARY));
         }
         PoolMetrics.bind(registry, pools);
+        bindMirror(registry, emf, Tags.of(MeterNames.TAG_UNIT, name));
         HibernateStatisticsMetrics.bind(registry, emf, name);
         return unit;
+    }
+
+    /** The relay's own figures, when the unit is mirrored (mirror.mode async or sync). */
+    private static void bindMirror(MeterRegistry registry, EntityManagerFactory emf, Tags tags) {
+        MirrorRuntime mirror = MirrorRuntime.of(emf.unwrap(SessionFactory.class));
+        if (mirror == null) {
+            return;
+        }
+        FunctionCounter.builder(MeterNames.MIRROR_APPLIED_TOTAL, mirror, m -> m.stats().appliedTotal())
+                .tags(tags).description("Journal entries applied by the relay since start").register(registry);
+        Gauge.builder(MeterNames.MIRROR_LAG_P99, mirror, m -> m.stats().lagP99Ms())
+                .tags(tags).baseUnit("milliseconds").description("p99 of commit-to-applied time").register(registry);
+        Gauge.builder(MeterNames.MIRROR_PENDING_DIRECTION, mirror, m -> Math.max(0, m.stats().pendingToSecondary()))
+                .tags(tags).tag(MeterNames.TAG_DIRECTION, "to_secondary").description("Entries waiting").register(registry);
+        Gauge.builder(MeterNames.MIRROR_PENDING_DIRECTION, mirror, m -> Math.max(0, m.stats().pendingToPrimary()))
+                .tags(tags).tag(MeterNames.TAG_DIRECTION, "to_primary").description("Entries waiting").register(registry);
     }
 
     /** The plugin's meters, e.g. to report sync runs with {@link RedundancyMetrics#onSync}. */

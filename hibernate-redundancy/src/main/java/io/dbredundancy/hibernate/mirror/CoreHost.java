@@ -63,14 +63,7 @@ final class CoreHost implements MirrorHost {
                 return mirror.stats().toStatus();
             }
         });
-        core.monitor().setFailbackGate(() -> {
-            long pending = mirror.pending(Node.SECONDARY);
-            if (pending <= 0) {
-                return null; // drained, or the secondary is unreachable (then failing back is the only way)
-            }
-            mirror.wake(Node.SECONDARY);
-            return pending + " change(s) written on the secondary are not yet applied to the primary";
-        });
+        core.monitor().setFailbackGate(mirror::failbackHold);
         LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Mirror attached to unit " + core.unit());
     }
 }

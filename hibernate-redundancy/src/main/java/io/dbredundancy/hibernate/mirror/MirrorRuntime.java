@@ -189,7 +189,7 @@ public final class MirrorRuntime implements AutoCloseable {
     // ---- schema ----
 
     /** Bumped with every change of db/redundancy/mirror.xml; a database reporting it needs no migration. */
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
     private final Map<Node, Boolean> schemaReady = new ConcurrentHashMap<>();
 
     /** Applies the library's changelog to every reachable node that lacks it (at start). */
@@ -284,6 +284,33 @@ public final class MirrorRuntime implements AutoCloseable {
             return rs.getLong(1);
         } catch (SQLException e) {
             return -1;
+        }
+    }
+
+    /** Pending entries younger than this do not hold a failback back: they are the live stream, not a backlog. */
+    static final long FAILBACK_LIVE_LAG_MS = 1_000;
+
+    /**
+     * The failback gate: null when failing back to the primary may happen now, else why not. Failback waits while the
+     * secondary's journal holds a backlog for the primary; with writes still arriving on the secondary the journal
+     * never empties, so entries younger than {@value #FAILBACK_LIVE_LAG_MS} ms do not count (they follow a moment
+     * later, and the epoch rule keeps the newer change of a row). An unreachable secondary does not hold it back.
+     */
+    public String failbackHold() {
+        try (Connection c = host.dataSource(Node.SECONDARY).getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*), coalesce((extract(epoch FROM clock_timestamp() - min(created_at))"
+                     + " * 1000)::bigint, 0) FROM redundancy_journal")) {
+            rs.next();
+            long pending = rs.getLong(1);
+            long oldestMs = rs.getLong(2);
+            if (pending == 0 || oldestMs < FAILBACK_LIVE_LAG_MS) {
+                return null;
+            }
+            wake(Node.SECONDARY);
+            return pending + " change(s) written on the secondary are not yet applied to the primary (oldest "
+                    + oldestMs + " ms)";
+        } catch (SQLException e) {
+            return null;
         }
     }
 

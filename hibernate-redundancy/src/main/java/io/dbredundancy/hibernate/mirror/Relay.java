@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Applies the journal of one database ({@link #source}) to the other ({@link #target}), in journal order, in
@@ -28,6 +29,10 @@ final class Relay implements Runnable {
     static final int BATCH = 500;
     static final long SAFETY_POLL_MS = 2_000;
     static final long RETRY_MS = 500;
+    /** After a wake-up, how long the relay lets more commits gather before it applies a batch (async mode). */
+    static final long LINGER_MS = 15;
+    /** Sequences are moved along at most this often (and at every switch, from the rows). */
+    static final long ALIGN_INTERVAL_MS = 200;
 
     private final Node source;
     private final Node target;
@@ -43,6 +48,11 @@ final class Relay implements Runnable {
     private volatile boolean running = true;
     private Thread thread;
     private long lastCountsRefresh;
+    private long lastAlign;
+    private long lockedSince;
+    private long lockedWarned;
+    private volatile boolean alignPending;
+    private final AtomicInteger syncWaiters = new AtomicInteger();
 
     private enum Outcome { IDLE, MORE, LOCKED, FAILED }
 
@@ -101,7 +111,16 @@ final class Relay implements Runnable {
      */
     boolean awaitApplied(long journalId, long timeoutMs) {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-        wake();
+        syncWaiters.incrementAndGet();
+        try {
+            wake();
+            return awaitAppliedUntil(journalId, deadline);
+        } finally {
+            syncWaiters.decrementAndGet();
+        }
+    }
+
+    private boolean awaitAppliedUntil(long journalId, long deadline) {
         synchronized (progress) {
             while (appliedThrough < journalId) {
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
@@ -139,7 +158,7 @@ final class Relay implements Runnable {
             long waitMs = switch (outcome) {
                 case FAILED -> RETRY_MS;
                 case LOCKED -> 20;
-                default -> SAFETY_POLL_MS;
+                default -> alignPending ? ALIGN_INTERVAL_MS : SAFETY_POLL_MS;
             };
             synchronized (signal) {
                 if (!woken && running) {
@@ -151,6 +170,17 @@ final class Relay implements Runnable {
                 }
                 woken = false;
             }
+            if (outcome != Outcome.FAILED && syncWaiters.get() == 0) {
+                sleepQuietly(LINGER_MS); // let concurrent commits join the next batch
+            }
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -187,11 +217,21 @@ final class Relay implements Runnable {
 
     private Outcome cycle(Connection src) throws SQLException {
         try (PreparedStatement ps = src.prepareStatement(
-                "SELECT pg_try_advisory_xact_lock(?), set_config('lock_timeout', '2s', true)")) {
+                "SELECT pg_try_advisory_xact_lock(?), set_config('lock_timeout', '2s', true),"
+                        + " set_config('statement_timeout', '30s', true)")) {
             ps.setLong(1, lockKey);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
+                    long now = System.currentTimeMillis();
+                    if (lockedSince == 0) {
+                        lockedSince = now;
+                    } else if (now - lockedSince > 10_000 && now - lockedWarned > 10_000) {
+                        lockedWarned = now;
+                        LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Mirror " + source.id() + " -> "
+                                + target.id() + ": another session has held the journal's relay lock for "
+                                + (now - lockedSince) / 1000 + " s (pg_locks, advisory key " + lockKey + ")");
+                    }
                     // another instance drains this journal: follow its progress for sync-mode waiters
                     try (Statement st = src.createStatement(); ResultSet r2 = st.executeQuery(
                             "SELECT coalesce(min(id) - 1, (SELECT last_value FROM redundancy_journal_id_seq)) FROM redundancy_journal")) {
@@ -202,6 +242,7 @@ final class Relay implements Runnable {
                 }
             }
         }
+        lockedSince = 0;
         long[] ids;
         String batch;
         boolean anyInsert;
@@ -215,6 +256,9 @@ final class Relay implements Runnable {
                 rs.next();
                 Array a = rs.getArray(1);
                 if (a == null) {
+                    if (alignPending) {
+                        alignSequences(src);
+                    }
                     src.commit();
                     targetDownCleared();
                     return Outcome.IDLE;
@@ -263,7 +307,13 @@ final class Relay implements Runnable {
                     conflicts += Integer.parseInt(outcome.substring(4));
                 }
             }
+            long nowMs = System.currentTimeMillis();
             if (anyInsert) {
+                alignPending = true;
+            }
+            if (alignPending && nowMs - lastAlign >= ALIGN_INTERVAL_MS) {
+                lastAlign = nowMs;
+                alignPending = false;
                 String positions;
                 try (Statement st = src.createStatement();
                      ResultSet rs = st.executeQuery("SELECT redundancy_sequence_positions()::text")) {
@@ -292,6 +342,8 @@ final class Relay implements Runnable {
             }
             if (deleted != ids.length) {
                 // the other direction resolved a conflict on some of these entries meanwhile: start over
+                LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Mirror " + source.id() + " -> " + target.id()
+                        + ": " + (ids.length - deleted) + " entries of the batch were resolved by the other direction; retrying");
                 dst.rollback();
                 src.rollback();
                 return Outcome.MORE;
@@ -320,10 +372,30 @@ final class Relay implements Runnable {
         return ids.length == BATCH ? Outcome.MORE : Outcome.IDLE;
     }
 
+    /** Moves the target's sequences past the source's (a batch with inserts skipped it to save round trips). */
+    private void alignSequences(Connection src) throws SQLException {
+        String positions;
+        try (Statement st = src.createStatement();
+             ResultSet rs = st.executeQuery("SELECT redundancy_sequence_positions()::text")) {
+            rs.next();
+            positions = rs.getString(1);
+        }
+        try (Connection dst = runtime.host().dataSource(target).getConnection();
+             PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences(?::jsonb)")) {
+            dst.setAutoCommit(true);
+            ps.setString(1, positions);
+            ps.executeQuery().close();
+            alignPending = false;
+            lastAlign = System.currentTimeMillis();
+        } catch (SQLException e) {
+            // target down: tried again on the next cycle
+        }
+    }
+
     private static List<String[]> apply(Connection dst, String batch, boolean safe) throws SQLException {
         List<String[]> out = new ArrayList<>();
         try (Statement st = dst.createStatement()) {
-            st.execute("SET LOCAL lock_timeout = '2s'");
+            st.execute("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'");
         }
         try (PreparedStatement ps = dst.prepareStatement("SELECT entry_id, outcome FROM redundancy_apply(?::jsonb, ?)")) {
             ps.setString(1, batch);

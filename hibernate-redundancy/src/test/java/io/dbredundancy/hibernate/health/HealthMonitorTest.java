@@ -34,9 +34,17 @@ class HealthMonitorTest {
         return answers.get(node);
     };
 
+    private final List<Runnable> starvedTasks = new ArrayList<>();
+    private boolean starved;
+
     /** Runs probes at once, except those of hung nodes, which never return. */
     private final Executor executor = task -> {
+        if (starved) {
+            starvedTasks.add(task); // no thread to run it yet
+            return;
+        }
         if (task instanceof HealthMonitor.ProbeTask p && hung.contains(p.node())) {
+            p.markStarted().run(); // the probe runs, and never returns
             probes.merge(p.node(), 1, Integer::sum);
             return;
         }
@@ -152,6 +160,21 @@ class HealthMonitorTest {
         long t = timeUntil(ActiveNode.SECONDARY, 10_000);
         assertThat(t).isBetween(500L, 1500L);
         assertThat(monitor.state().primary().lastError()).contains("no answer within 500 ms");
+    }
+
+    @Test
+    void probesThatWaitForAThreadAreNotCountedAsTimeouts() {
+        start(DEFAULTS, true, true);
+        scheduler.advance(1000);
+        starved = true; // a loaded host: probe threads get no CPU for 1.2 s, the database is fine
+        scheduler.advance(1200);
+        starved = false;
+        List<Runnable> late = List.copyOf(starvedTasks);
+        late.forEach(Runnable::run);
+        scheduler.advance(3000);
+        assertThat(late).isNotEmpty();
+        assertThat(events).isEmpty();
+        assertThat(monitor.state().primary().consecutiveFailures()).isZero();
     }
 
     @Test

@@ -51,6 +51,9 @@ class UnitMetricsTest {
                 MeterNames.NODE_CONSECUTIVE_FAILURES, MeterNames.FAILOVERS, MeterNames.FAILBACKS, MeterNames.EPOCH,
                 MeterNames.HEALTH_CHECKS, MeterNames.PROBE_LATENCY, MeterNames.MIRROR_PENDING, MeterNames.MIRROR_LAG,
                 MeterNames.MIRROR_APPLIED, MeterNames.MIRROR_CONFLICTS, MeterNames.MIRROR_PARKED, MeterNames.SYNC_ROWS);
+        // the relay's own figures (the mirror is on by default)
+        assertThat(names).contains(MeterNames.MIRROR_APPLIED_TOTAL, MeterNames.MIRROR_LAG_P99,
+                MeterNames.MIRROR_PENDING_DIRECTION);
         // HikariCP's tracker on both pools, Hibernate's statistics
         assertThat(names).anyMatch(n -> n.startsWith("hikaricp.connections"));
         assertThat(registry.find("hikaricp.connections").meters().stream()

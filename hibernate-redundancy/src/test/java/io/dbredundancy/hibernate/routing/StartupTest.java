@@ -9,7 +9,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.postgresql.ds.PGSimpleDataSource;
+
+import javax.naming.Context;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.net.ServerSocket;
 import java.util.Map;
 
@@ -107,5 +113,56 @@ class StartupTest {
             assertThat(st.toJson()).contains("\"redundancy\":false", "\"secondary\":null");
         }
         assertThat(logs.linesContaining("redundancy disabled")).hasSize(1);
+    }
+
+    private static PGSimpleDataSource dataSource(int port, String password) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setServerNames(new String[] {"127.0.0.1"});
+        ds.setPortNumbers(new int[] {port});
+        ds.setDatabaseName(Jpa.DB);
+        ds.setUser("postgres");
+        ds.setPassword(password);
+        ds.setConnectTimeout(2);
+        return ds;
+    }
+
+    /** JNDI mode ({@code primary.jndi}/{@code secondary.jndi}): the container's DataSources, routed the same way. */
+    @Test
+    void jndiModeRoutesSessionsThroughTheContainersDataSources() throws NamingException {
+        String previous = System.getProperty(Context.INITIAL_CONTEXT_FACTORY);
+        System.setProperty(Context.INITIAL_CONTEXT_FACTORY, MapContextFactory.class.getName());
+        MapContextFactory.BOUND.put("java:comp/env/jdbc/primary", dataSource(pg.primary().port(), pg.primary().password()));
+        MapContextFactory.BOUND.put("java:comp/env/jdbc/secondary", dataSource(pg.secondaryProxy().port(),
+                pg.secondary().password()));
+        try {
+            assertThat(new InitialContext().lookup("java:comp/env/jdbc/primary")).isNotNull();
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("hibernate.multi_tenant_connection_provider", RedundantConnectionProvider.class.getName());
+            s.put("hibernate.tenant_identifier_resolver", ActiveNodeResolver.class.getName());
+            s.put("hibernate.redundancy.primary.jndi", "java:comp/env/jdbc/primary");
+            s.put("hibernate.redundancy.secondary.jndi", "java:comp/env/jdbc/secondary");
+            s.put("hibernate.redundancy.mirror.mode", "off"); // the test counts the rows each database took
+            try (EntityManagerFactory emf = Jpa.emf("jndi", s)) {
+                Redundancy r = Redundancy.of(emf);
+                assertThat(Jpa.write(emf, "jndi", 1)).isEqualTo("primary");
+                assertThat(r.status().primary().url()).isEqualTo("jndi:java:comp/env/jdbc/primary");
+                r.failover();
+                assertThat(Jpa.write(emf, "jndi", 2)).isEqualTo("secondary");
+                r.failback();
+                pg.secondaryProxy().cut();
+                assertThat(FailbackTest.waitFor(() -> !r.runtime().state().secondary().up(), 10_000)).isTrue();
+                assertThat(r.status().status()).isEqualTo("degraded");
+                assertThat(Jpa.write(emf, "jndi", 3)).isEqualTo("primary");
+            }
+            assertThat(Jpa.count(pg.primary(), "jndi")).isEqualTo(2);
+            assertThat(Jpa.count(pg.secondary(), "jndi")).isEqualTo(1);
+        } finally {
+            if (previous == null) {
+                System.clearProperty(Context.INITIAL_CONTEXT_FACTORY);
+            } else {
+                System.setProperty(Context.INITIAL_CONTEXT_FACTORY, previous);
+            }
+            MapContextFactory.BOUND.clear();
+        }
     }
 }

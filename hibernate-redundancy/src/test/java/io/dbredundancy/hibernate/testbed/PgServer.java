@@ -64,6 +64,7 @@ public final class PgServer implements AutoCloseable {
     private volatile int port;
     private volatile Path binDir;
     private volatile EmbeddedPostgres embedded;
+    private volatile DockerPostgres docker;
     private volatile boolean frozen;
     private volatile boolean closed;
 
@@ -73,12 +74,17 @@ public final class PgServer implements AutoCloseable {
         this.baseDir = Files.createTempDirectory("pgtestbed-" + name + "-");
         this.dataDir = baseDir.resolve("data");
         this.logFile = baseDir.resolve("server.log");
-        this.password = "pw-" + name + "-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
+        byte[] random = new byte[6];
+        new SecureRandom().nextBytes(random);
+        this.password = "pw-" + name + "-" + HexFormat.of().formatHex(random);
     }
 
     /** Starts a fresh server (initdb + start) on a free port. {@code name} appears in paths and the password. */
     public static PgServer start(String name) {
-        Launch launch = Launch.detect();
+        return start(name, Launch.detect());
+    }
+
+    static PgServer start(String name, Launch launch) {
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             PgServer server = null;
@@ -99,6 +105,11 @@ public final class PgServer implements AutoCloseable {
     }
 
     private void initAndStart() throws IOException {
+        if (launch == Launch.DOCKER) {
+            docker = new DockerPostgres(port, password, SETTINGS);
+            awaitLogin(START_WAIT);
+            return;
+        }
         if (launch == Launch.SETPRIV) {
             binDir = SetprivLauncher.binaries(baseDir);
             SetprivLauncher.initdb(binDir, baseDir, dataDir);
@@ -240,6 +251,9 @@ public final class PgServer implements AutoCloseable {
 
     /** True when the postmaster process is alive (it may be frozen). */
     public boolean isRunning() {
+        if (docker != null) {
+            return docker.isRunning();
+        }
         return postmasterPid().filter(Proc::isAlive).isPresent();
     }
 
@@ -249,6 +263,9 @@ public final class PgServer implements AutoCloseable {
 
     /** The postmaster's pid, read from {@code postmaster.pid}. */
     public Optional<Long> postmasterPid() {
+        if (docker != null) {
+            return docker.pid();
+        }
         try {
             Path pidFile = dataDir.resolve("postmaster.pid");
             if (!Files.exists(pidFile)) {
@@ -265,6 +282,11 @@ public final class PgServer implements AutoCloseable {
 
     /** kill -9 of the postmaster and every child, at once; returns when they are gone. */
     public synchronized void kill9() {
+        if (docker != null) {
+            docker.kill9();
+            frozen = false;
+            return;
+        }
         Optional<Long> pid = postmasterPid().filter(Proc::isAlive);
         if (pid.isEmpty()) {
             return;
@@ -278,6 +300,11 @@ public final class PgServer implements AutoCloseable {
 
     /** SIGSTOP of the postmaster and all its children: the port still accepts TCP, nothing answers. */
     public synchronized void freeze() {
+        if (docker != null) {
+            docker.freeze();
+            frozen = true;
+            return;
+        }
         long pid = postmasterPid().filter(Proc::isAlive)
                 .orElseThrow(() -> new IllegalStateException(name + " is not running"));
         frozen = true;
@@ -293,6 +320,11 @@ public final class PgServer implements AutoCloseable {
 
     /** SIGCONT of the postmaster and all its children. */
     public synchronized void thaw() {
+        if (docker != null) {
+            docker.thaw();
+            frozen = false;
+            return;
+        }
         postmasterPid().filter(Proc::isAlive).ifPresent(pid -> {
             List<Long> tree = Proc.tree(pid);
             Proc.signal("CONT", tree.subList(1, tree.size()));
@@ -303,6 +335,11 @@ public final class PgServer implements AutoCloseable {
 
     /** Graceful fast shutdown ({@code pg_ctl stop -m fast}). Thaws first. */
     public synchronized void stop() {
+        if (docker != null) {
+            docker.stop();
+            frozen = false;
+            return;
+        }
         thaw();
         if (isRunning()) {
             pgCtl(Duration.ofSeconds(30), "stop", "-m", "fast", "-t", "20", "-w");
@@ -321,6 +358,11 @@ public final class PgServer implements AutoCloseable {
             stop();
         }
         try {
+            if (docker != null) {
+                docker.start();
+                awaitLogin(START_WAIT);
+                return;
+            }
             pgCtlStart();
         } catch (IOException e) {
             throw new UncheckedIOException("could not restart " + name, e);
@@ -349,6 +391,9 @@ public final class PgServer implements AutoCloseable {
 
     /** The last 30 lines of the server log. */
     public String logTail() {
+        if (docker != null) {
+            return docker.logs();
+        }
         try {
             List<String> all = Files.readAllLines(logFile);
             return String.join("\n", all.subList(Math.max(0, all.size() - 30), all.size()));
@@ -390,6 +435,15 @@ public final class PgServer implements AutoCloseable {
             return;
         }
         closed = true;
+        if (docker != null) {
+            try {
+                docker.close();
+            } finally {
+                Cleanup.unregister(this);
+                deleteTree(baseDir);
+            }
+            return;
+        }
         EmbeddedPostgres e = embedded;
         embedded = null;
         try {
@@ -534,7 +588,9 @@ public final class PgServer implements AutoCloseable {
         /** Root with user namespaces: zonky's own {@code unshare -U}. */
         UNSHARE(List.of("unshare", "-U")),
         /** Root without user namespaces: run as {@code nobody} through setpriv. */
-        SETPRIV(SetprivLauncher.PREFIX);
+        SETPRIV(SetprivLauncher.PREFIX),
+        /** Testcontainers' PostgreSQL: forced, or off Linux when a Docker engine answers. */
+        DOCKER(List.of());
 
         private final List<String> prefix;
 
@@ -550,6 +606,10 @@ public final class PgServer implements AutoCloseable {
             String forced = System.getProperty("testbed.launch");
             if (forced != null && !forced.isBlank()) {
                 return Launch.valueOf(forced.trim().toUpperCase(java.util.Locale.ROOT));
+            }
+            boolean linux = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+            if (!linux && DockerPostgres.available()) {
+                return DOCKER; // kill/SIGSTOP of local processes through /proc are Linux-only
             }
             boolean root = "root".equals(System.getProperty("user.name")) || Proc.euid() == 0;
             if (!root) {

@@ -24,8 +24,8 @@ class PostgresPairTest {
     void startsTwoSeparateServersThatNeedThePassword() throws Exception {
         assertThat(pg.primary().port()).isNotEqualTo(pg.secondary().port());
         assertThat(pg.primary().password()).isNotEqualTo(pg.secondary().password());
-        assertThat(serverPort(pg.primary().jdbcUrl(), pg.primary(), 5)).isEqualTo(pg.primary().port());
-        assertThat(serverPort(pg.secondary().jdbcUrl(), pg.secondary(), 5)).isEqualTo(pg.secondary().port());
+        assertThat(serverPort(pg.primary().jdbcUrl(), pg.primary(), 10)).isEqualTo(pg.primary().port());
+        assertThat(serverPort(pg.secondary().jdbcUrl(), pg.secondary(), 10)).isEqualTo(pg.secondary().port());
         assertThatThrownBy(() -> DriverManager.getConnection(pg.primary().jdbcUrl(), "postgres", "wrong"))
                 .isInstanceOf(SQLException.class);
         try (Connection c = pg.primary().connect(); Statement s = c.createStatement();
@@ -60,7 +60,7 @@ class PostgresPairTest {
         assertThat(primary.isRunning()).isFalse();
         assertThat(tree).noneMatch(Proc::isAlive);
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> serverPort(primary.jdbcUrl(), primary, 5)).isInstanceOf(SQLException.class);
+        assertThatThrownBy(() -> serverPort(primary.jdbcUrl(), primary, 10)).isInstanceOf(SQLException.class);
         assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2_000);
 
         primary.restart();
@@ -76,7 +76,7 @@ class PostgresPairTest {
     @Test
     void freezeStopsEveryServerProcessUntilThaw() throws Exception {
         PgServer primary = pg.primary();
-        try (Connection open = connection(primary.jdbcUrl(), primary, 1)) {
+        try (Connection open = connectionWithQueryTimeout(primary.jdbcUrl(), primary, 1)) {
             primary.freeze();
             try {
                 long pid = primary.postmasterPid().orElseThrow();
@@ -94,7 +94,7 @@ class PostgresPairTest {
                 primary.thaw();
             }
         }
-        assertThat(serverPort(primary.jdbcUrl(), primary, 5)).isEqualTo(primary.port());
+        assertThat(serverPort(primary.jdbcUrl(), primary, 10)).isEqualTo(primary.port());
     }
 
     @Test
@@ -105,30 +105,30 @@ class PostgresPairTest {
         assertThat(secondary.isRunning()).isFalse();
         assertThat(PgServer.portOpen(port)).isFalse();
         secondary.restart();
-        assertThat(serverPort(secondary.jdbcUrl(), secondary, 5)).isEqualTo(port);
+        assertThat(serverPort(secondary.jdbcUrl(), secondary, 10)).isEqualTo(port);
     }
 
     @Test
     void proxyCutBreaksOpenConnectionsAndRefusesNewOnesUntilRestored() throws Exception {
         LinkProxy proxy = pg.primaryProxy();
         PgServer primary = pg.primary();
-        try (Connection open = connection(proxy.jdbcUrl(), primary, 5)) {
+        try (Connection open = connection(proxy.jdbcUrl(), primary, 10)) {
             assertThat(query(open)).isEqualTo(primary.port());
             proxy.cut();
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> query(open)).isInstanceOf(SQLException.class);
-            assertThatThrownBy(() -> serverPort(proxy.jdbcUrl(), primary, 5)).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> serverPort(proxy.jdbcUrl(), primary, 10)).isInstanceOf(SQLException.class);
             assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3_000);
         }
         proxy.restore();
-        assertThat(serverPort(proxy.jdbcUrl(), primary, 5)).isEqualTo(primary.port());
+        assertThat(serverPort(proxy.jdbcUrl(), primary, 10)).isEqualTo(primary.port());
     }
 
     @Test
     void proxyFreezeHangsQueriesAndNewConnectionsUntilRestored() throws Exception {
         LinkProxy proxy = pg.secondaryProxy();
         PgServer secondary = pg.secondary();
-        try (Connection open = connection(proxy.jdbcUrl(), secondary, 1)) {
+        try (Connection open = connectionWithQueryTimeout(proxy.jdbcUrl(), secondary, 1)) {
             assertThat(query(open)).isEqualTo(secondary.port());
             proxy.freeze();
             long t0 = System.nanoTime();
@@ -136,10 +136,10 @@ class PostgresPairTest {
             assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(500L, 5_000L);
             assertThatThrownBy(() -> serverPort(proxy.jdbcUrl(), secondary, 1)).isInstanceOf(SQLException.class);
             // the server itself is fine
-            assertThat(serverPort(secondary.jdbcUrl(), secondary, 5)).isEqualTo(secondary.port());
+            assertThat(serverPort(secondary.jdbcUrl(), secondary, 10)).isEqualTo(secondary.port());
         }
         proxy.restore();
-        assertThat(serverPort(proxy.jdbcUrl(), secondary, 5)).isEqualTo(secondary.port());
+        assertThat(serverPort(proxy.jdbcUrl(), secondary, 10)).isEqualTo(secondary.port());
     }
 
     @Test
@@ -148,8 +148,8 @@ class PostgresPairTest {
         pg.secondary().kill9();
         pg.primaryProxy().cut();
         pg.heal();
-        assertThat(serverPort(pg.primaryProxy().jdbcUrl(), pg.primary(), 5)).isEqualTo(pg.primary().port());
-        assertThat(serverPort(pg.secondary().jdbcUrl(), pg.secondary(), 5)).isEqualTo(pg.secondary().port());
+        assertThat(serverPort(pg.primaryProxy().jdbcUrl(), pg.primary(), 10)).isEqualTo(pg.primary().port());
+        assertThat(serverPort(pg.secondary().jdbcUrl(), pg.secondary(), 10)).isEqualTo(pg.secondary().port());
     }
 
     static Connection connection(String url, PgServer server, int timeoutSeconds) throws SQLException {
@@ -160,6 +160,13 @@ class PostgresPairTest {
         p.setProperty("socketTimeout", String.valueOf(timeoutSeconds));
         p.setProperty("loginTimeout", String.valueOf(timeoutSeconds));
         return DriverManager.getConnection(url, p);
+    }
+
+    /** Logs in with a generous timeout (a loaded machine), then lets every query wait {@code seconds} at most. */
+    static Connection connectionWithQueryTimeout(String url, PgServer server, int seconds) throws SQLException {
+        Connection c = connection(url, server, 10);
+        c.setNetworkTimeout(Runnable::run, seconds * 1000);
+        return c;
     }
 
     /** Opens a connection and asks the server which port it serves. */
