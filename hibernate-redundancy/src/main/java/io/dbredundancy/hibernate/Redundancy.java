@@ -5,13 +5,22 @@ import io.dbredundancy.hibernate.health.SwitchListener;
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import io.dbredundancy.hibernate.routing.RuntimeLookup;
 import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.sync.SyncActivity;
+import io.dbredundancy.hibernate.sync.SyncException;
+import io.dbredundancy.hibernate.sync.SyncOptions;
+import io.dbredundancy.hibernate.sync.SyncResult;
+import io.dbredundancy.hibernate.sync.VerifyResult;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
- * The handle of one persistence unit's redundancy: its status, manual failover and failback, switch listeners.
+ * The handle of one persistence unit's redundancy: its status, manual failover and failback, switch listeners, and
+ * the sync tools (full copy, catch-up, verify, repair, sequences) over the unit's own pools. A sync run shows in
+ * {@code status()} as {@code syncStatus} {@code running}, then {@code idle} or {@code failed} with {@code lastSync}.
  *
  * <pre>{@code
  * Redundancy r = Redundancy.of(emf);
@@ -74,6 +83,78 @@ public final class Redundancy {
      */
     public SwitchEvent failback() {
         return runtime.failback();
+    }
+
+    /**
+     * Copies every table of the other database to {@code target} (PostgreSQL binary {@code COPY}, tables in
+     * foreign-key order), then moves the target's sequences past the source's. Resumable: a run that was interrupted
+     * continues where it stopped. Runs on the caller's thread.
+     *
+     * @param target the database to overwrite ({@link Node#SECONDARY} to copy primary to secondary)
+     * @throws SyncException one line saying what failed (shown as {@code syncStatus} {@code failed})
+     * @throws IllegalStateException when no secondary is configured
+     */
+    public SyncResult syncFull(Node target) {
+        Objects.requireNonNull(target, "target");
+        return tracked(() -> runtime.syncService().fullSync(target, SyncOptions.defaults()));
+    }
+
+    /**
+     * Brings {@code target} up to date with the other database: rows changed since the last run (by
+     * {@code updated_at}, or by checksums over primary-key ranges for tables without it) are upserted in batches of
+     * 1000. Runs on the caller's thread.
+     *
+     * @throws SyncException one line saying what failed (shown as {@code syncStatus} {@code failed})
+     * @throws IllegalStateException when no secondary is configured
+     */
+    public SyncResult syncIncremental(Node target) {
+        Objects.requireNonNull(target, "target");
+        return tracked(() -> runtime.syncService().incrementalSync(target, SyncOptions.defaults()));
+    }
+
+    /**
+     * Compares both databases with checksums over primary-key chunks, changing nothing.
+     *
+     * @return {@link VerifyResult#identical()} only when every table matches; otherwise the tables and key ranges
+     *         that differ
+     * @throws SyncException one line saying what failed (shown as {@code syncStatus} {@code failed})
+     * @throws IllegalStateException when no secondary is configured
+     */
+    public VerifyResult verify() {
+        return tracked(() -> runtime.syncService().verify(SyncOptions.defaults()));
+    }
+
+    /**
+     * Makes {@code target} equal to the other database by rewriting only the primary-key chunks that differ
+     * (rows missing on the source are deleted from the target).
+     *
+     * @throws SyncException one line saying what failed (shown as {@code syncStatus} {@code failed})
+     * @throws IllegalStateException when no secondary is configured
+     */
+    public SyncResult repair(Node target) {
+        Objects.requireNonNull(target, "target");
+        return tracked(() -> runtime.syncService().repair(target, SyncOptions.defaults()));
+    }
+
+    /**
+     * Moves every sequence and identity column of {@code target} past the other database's value (and past the
+     * highest id the target holds), so ids issued there never collide.
+     *
+     * @return one line per sequence moved
+     * @throws SyncException one line saying what failed (shown as {@code syncStatus} {@code failed})
+     * @throws IllegalStateException when no secondary is configured
+     */
+    public List<String> alignSequences(Node target) {
+        Objects.requireNonNull(target, "target");
+        return tracked(() -> runtime.syncService().alignSequences(target, SyncOptions.defaults()));
+    }
+
+    private <T> T tracked(Supplier<T> work) {
+        SyncActivity activity = runtime.syncActivity();
+        if (activity == null) {
+            runtime.syncService(); // throws: no secondary
+        }
+        return activity.track(work);
     }
 
     /** Calls {@code listener} at every switch of the active node, on the unit's health thread. */

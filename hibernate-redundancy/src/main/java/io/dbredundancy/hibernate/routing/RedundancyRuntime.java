@@ -20,6 +20,13 @@ import io.dbredundancy.hibernate.health.SwitchListener;
 import io.dbredundancy.hibernate.health.ThreadHealthScheduler;
 import io.dbredundancy.hibernate.status.RedundancyStatus;
 import io.dbredundancy.hibernate.status.StatusContributor;
+import io.dbredundancy.hibernate.sync.Endpoint;
+import io.dbredundancy.hibernate.sync.SafetyNetSync;
+import io.dbredundancy.hibernate.sync.SchemaMigrator;
+import io.dbredundancy.hibernate.sync.SyncActivity;
+import io.dbredundancy.hibernate.sync.SyncException;
+import io.dbredundancy.hibernate.sync.SyncService;
+import io.dbredundancy.hibernate.RedundancySettings;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
 import javax.naming.InitialContext;
@@ -68,6 +75,9 @@ public final class RedundancyRuntime implements AutoCloseable {
     private final HealthMonitor monitor;
     private volatile SessionFactoryImplementor sessionFactory;
     private static final long ACQUIRE_SLICE_MS = 250;
+    private volatile SyncService sync;
+    private volatile SyncActivity syncActivity;
+    private volatile boolean closed;
     private final long acquireTimeoutMs;
 
     private RedundancyRuntime(String unit, RedundancyConfig config, Clock clock) {
@@ -111,7 +121,18 @@ public final class RedundancyRuntime implements AutoCloseable {
     /** Checks both nodes, builds the pools and starts the health thread. Fails on configuration errors only. */
     static RedundancyRuntime start(String unit, RedundancyConfig config) {
         RedundancyRuntime rt = new RedundancyRuntime(unit, config, Clock.systemUTC());
+        List<Node> notMigrated;
+        try {
+            notMigrated = rt.migrateSchema();
+        } catch (RuntimeException e) {
+            rt.close();
+            throw e;
+        }
         rt.monitor.start();
+        rt.startSync();
+        for (Node n : notMigrated) {
+            rt.migrateWhenBack(n);
+        }
         LIVE.add(rt);
         HealthState s = rt.monitor.state();
         LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] unit " + unit + " started: primary "
@@ -119,6 +140,106 @@ public final class RedundancyRuntime implements AutoCloseable {
                 + config.secondary().map(NodeConfig::displayUrl).orElse("none") + "; serving from " + s.active()
                 + ", status " + s.status());
         return rt;
+    }
+
+    private Endpoint endpoint(Node node) {
+        return Endpoint.of(node, dataSources.get(node), config.node(node).displayUrl());
+    }
+
+    /**
+     * {@code hibernate.redundancy.schema.changelog}: applies the changelog to every node that is up, the primary
+     * first, each under its own Liquibase lock. A failure stops the start with one line naming the database.
+     *
+     * @return the nodes that were down and are still to migrate
+     */
+    private List<Node> migrateSchema() {
+        String changelog = config.schemaChangelog();
+        if (changelog == null || changelog.isBlank()) {
+            return List.of();
+        }
+        HealthState s = monitor.state();
+        List<Endpoint> up = new java.util.ArrayList<>();
+        List<Node> down = new java.util.ArrayList<>();
+        for (Node n : nodes()) {
+            NodeHealth h = s.health(n);
+            if (h != null && h.up()) {
+                up.add(endpoint(n));
+            } else {
+                down.add(n);
+                LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] the " + n + " database "
+                        + config.node(n).displayUrl() + " is down at start: " + RedundancySettings.SCHEMA_CHANGELOG
+                        + " (" + changelog + ") is applied to it when it is back (or run: redundancy migrate"
+                        + " --changelog " + changelog + ")");
+            }
+        }
+        try {
+            new SchemaMigrator().migrateBoth(changelog, up);
+        } catch (SyncException e) {
+            throw new RedundancyConfigException(RedundancySettings.SCHEMA_CHANGELOG, RedundancySettings.SCHEMA_CHANGELOG
+                    + ": " + io.dbredundancy.hibernate.DatabaseUrl.mask(e.getMessage()), e);
+        }
+        return down;
+    }
+
+    /** Applies the schema changelog to {@code node} once the health monitor sees it up again (checked every probe period). */
+    private void migrateWhenBack(Node node) {
+        if (closed) {
+            return;
+        }
+        long period = Math.max(500, config.healthIntervalMs());
+        schedule(() -> {
+            NodeHealth h = monitor.state().health(node);
+            if (closed) {
+                return;
+            }
+            if (h == null || !h.up()) {
+                migrateWhenBack(node);
+                return;
+            }
+            workers.execute(() -> {
+                try {
+                    new SchemaMigrator().migrate(config.schemaChangelog(), endpoint(node));
+                } catch (SyncException e) {
+                    if (e.getCause() instanceof SQLException) {
+                        migrateWhenBack(node); // not reachable after all: try again later
+                    } else {
+                        LOG.log(System.Logger.Level.ERROR, "[DB-Redundancy] " + RedundancySettings.SCHEMA_CHANGELOG
+                                + ": " + io.dbredundancy.hibernate.DatabaseUrl.mask(e.getMessage())
+                                + " (fix it and run: redundancy migrate)");
+                    }
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "[DB-Redundancy] " + RedundancySettings.SCHEMA_CHANGELOG
+                            + ": migration of the " + node + " database failed: "
+                            + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
+                }
+            });
+        }, period);
+    }
+
+    /**
+     * The sync service over the unit's pools and, when {@code sync.interval_ms} > 0, the scheduled safety net (on the
+     * health thread and the workers); both report through one status contributor.
+     */
+    private void startSync() {
+        if (!config.redundancyEnabled()) {
+            return;
+        }
+        sync = new SyncService(endpoint(Node.PRIMARY), endpoint(Node.SECONDARY));
+        SafetyNetSync net = null;
+        if (config.syncIntervalMs() > 0) {
+            net = new SafetyNetSync(sync, () -> {
+                // from the serving node to the other, only while the other is up (no failed run every period)
+                HealthState s = monitor.state();
+                Node active = s.active().node();
+                NodeHealth other = active == null ? null : s.health(active.other());
+                return other != null && other.up() ? active : null;
+            }, config.syncIntervalMs());
+        }
+        syncActivity = new SyncActivity(net, monitor.clock());
+        addStatusContributor(syncActivity);
+        if (net != null) {
+            net.start((task, delayMs) -> schedule(task, delayMs), workers);
+        }
     }
 
     /** The single live runtime of this JVM, or null when there are none or several. */
@@ -301,6 +422,25 @@ public final class RedundancyRuntime implements AutoCloseable {
     /** The unit's SessionFactory, or null until it is built. */
     public SessionFactoryImplementor sessionFactory() {
         return sessionFactory;
+    }
+
+    /**
+     * The sync service over this unit's pools (full, incremental, verify, repair, sequences).
+     *
+     * @throws IllegalStateException when no secondary is configured
+     */
+    public SyncService syncService() {
+        SyncService s = sync;
+        if (s == null) {
+            throw new IllegalStateException("[DB-Redundancy] No secondary database is configured"
+                    + " (hibernate.redundancy.secondary.url): there is nothing to sync");
+        }
+        return s;
+    }
+
+    /** The sync part of the status (API runs and the safety net); null when no secondary is configured. */
+    public SyncActivity syncActivity() {
+        return syncActivity;
     }
 
     /** Passive signal: an error seen on {@code node}. See {@link HealthMonitor#reportFailure}. */
@@ -503,7 +643,12 @@ public final class RedundancyRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         LIVE.remove(this);
+        SyncActivity activity = syncActivity;
+        if (activity != null && activity.safetyNet() != null) {
+            activity.safetyNet().close();
+        }
         monitor.close();
         // a pool whose node is down can take seconds to stop (its connection filler backs off): close the pools in
         // parallel and wait a little; what is left finishes on daemon threads

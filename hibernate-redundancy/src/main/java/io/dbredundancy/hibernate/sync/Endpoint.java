@@ -36,6 +36,12 @@ public final class Endpoint {
         return new Endpoint(node, node.id(), Objects.requireNonNull(dataSource, "dataSource"), null);
     }
 
+    /** Over {@code dataSource}, shown in messages as {@code display} (a masked URL: never a password). */
+    public static Endpoint of(Node node, DataSource dataSource, String display) {
+        return new Endpoint(node, display == null ? node.id() : display, Objects.requireNonNull(dataSource, "dataSource"),
+                null);
+    }
+
     public static Endpoint of(NodeConfig config) {
         if (config.isJndi()) {
             throw new SyncException("The " + config.node().id() + " database is a JNDI DataSource ("
