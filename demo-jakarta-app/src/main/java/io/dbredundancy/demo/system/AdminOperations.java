@@ -3,9 +3,7 @@ package io.dbredundancy.demo.system;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
 import io.dbredundancy.hibernate.metrics.RedundancyMetrics;
-import io.dbredundancy.hibernate.sync.SyncOptions;
 import io.dbredundancy.hibernate.sync.SyncResult;
-import io.dbredundancy.hibernate.sync.SyncService;
 import io.dbredundancy.hibernate.sync.VerifyResult;
 
 import java.time.Duration;
@@ -28,7 +26,7 @@ final class AdminOperations {
         Node target = "secondary".equals(r.status().activeDatabase()) ? Node.PRIMARY : Node.SECONDARY;
         long start = System.nanoTime();
         try {
-            SyncResult result = service(r).incrementalSync(target, SyncOptions.defaults());
+            SyncResult result = r.syncIncremental(target);
             record(metrics, "incremental", true, result.rows(), start);
             return JsonText.object().put("kind", result.kind()).put("target", result.target().id())
                     .put("rows", result.rows()).put("deleted", result.deleted()).put("tables", result.tables())
@@ -43,7 +41,7 @@ final class AdminOperations {
     static String verify(Redundancy r, RedundancyMetrics metrics) {
         long start = System.nanoTime();
         try {
-            VerifyResult result = service(r).verify(SyncOptions.defaults());
+            VerifyResult result = r.verify();
             record(metrics, "verify", true, 0, start);
             List<String> differences = new ArrayList<>();
             result.differences().forEach(d -> differences.add(d.toString()));
@@ -54,13 +52,6 @@ final class AdminOperations {
             record(metrics, "verify", false, 0, start);
             throw e;
         }
-    }
-
-    private static SyncService service(Redundancy r) {
-        if (!r.runtime().config().redundancyEnabled()) {
-            throw new IllegalStateException("No secondary database is configured (DATABASE_URL_SECONDARY)");
-        }
-        return new SyncService(r.runtime().dataSource(Node.PRIMARY), r.runtime().dataSource(Node.SECONDARY));
     }
 
     private static void record(RedundancyMetrics metrics, String kind, boolean ok, long rows, long startNanos) {
