@@ -1,6 +1,6 @@
 package io.dbredundancy.hibernate.cli;
 
-/** The exit codes of {@code redundancy}, documented in docs/cli.md. */
+/** The exit codes of {@code redundancy}, documented in README.md (Sync and the command line). */
 public final class ExitCodes {
 
     /** Success; for verify: the databases are identical. */
