@@ -78,6 +78,7 @@ public final class RedundancyRuntime implements AutoCloseable {
     private volatile SyncService sync;
     private volatile SyncActivity syncActivity;
     private volatile boolean closed;
+    private volatile SchemaMigrator migrator;
     private final long acquireTimeoutMs;
 
     private RedundancyRuntime(String unit, RedundancyConfig config, Clock clock) {
@@ -157,6 +158,9 @@ public final class RedundancyRuntime implements AutoCloseable {
         if (changelog == null || changelog.isBlank()) {
             return List.of();
         }
+        // the application's loader (Hibernate boots on its thread) sees its own changelogs; else the library's
+        ClassLoader app = Thread.currentThread().getContextClassLoader();
+        migrator = app != null && app.getResource(changelog) != null ? new SchemaMigrator(app) : new SchemaMigrator();
         HealthState s = monitor.state();
         List<Endpoint> up = new java.util.ArrayList<>();
         List<Node> down = new java.util.ArrayList<>();
@@ -173,7 +177,7 @@ public final class RedundancyRuntime implements AutoCloseable {
             }
         }
         try {
-            new SchemaMigrator().migrateBoth(changelog, up);
+            migrator.migrateBoth(changelog, up);
         } catch (SyncException e) {
             throw new RedundancyConfigException(RedundancySettings.SCHEMA_CHANGELOG, RedundancySettings.SCHEMA_CHANGELOG
                     + ": " + io.dbredundancy.hibernate.DatabaseUrl.mask(e.getMessage()), e);
@@ -198,7 +202,7 @@ public final class RedundancyRuntime implements AutoCloseable {
             }
             workers.execute(() -> {
                 try {
-                    new SchemaMigrator().migrate(config.schemaChangelog(), endpoint(node));
+                    migrator.migrate(config.schemaChangelog(), endpoint(node));
                 } catch (SyncException e) {
                     if (e.getCause() instanceof SQLException) {
                         migrateWhenBack(node); // not reachable after all: try again later
