@@ -84,21 +84,15 @@ class ConnectionHygieneTest {
     }
 
     @Test
-    void bothPoolsKeepTheirConnectionsAlive() {
-        try (EntityManagerFactory emf = unit("hygiene-keepalive")) {
+    void bothPoolsKeepAliveAndTheStandbyIsWarmBeforeAnyFailoverSoTheFirstCommitAfterItOpensNoConnection() {
+        try (EntityManagerFactory emf = unit("hygiene-warm")) {
+            Redundancy r = Redundancy.of(emf);
             for (Node n : Node.values()) {
                 HikariDataSource ds = pool(emf, n);
                 assertThat(ds.getKeepaliveTime()).as("%s keepaliveTime", n).isPositive()
                         .isLessThan(ds.getMaxLifetime());
                 assertThat(ds.getDataSourceProperties()).containsEntry("tcpKeepAlive", "true");
             }
-        }
-    }
-
-    @Test
-    void theStandbyPoolIsWarmBeforeAnyFailoverAndTheFirstCommitAfterItOpensNoConnection() {
-        try (EntityManagerFactory emf = unit("hygiene-warm")) {
-            Redundancy r = Redundancy.of(emf);
             HikariDataSource standby = pool(emf, Node.SECONDARY);
             assertThat(FailbackTest.waitFor(() -> standby.getHikariPoolMXBean().getIdleConnections() >= MIN_IDLE, 10_000))
                     .as("the secondary's pool holds %d idle connections without any session having used it", MIN_IDLE)

@@ -74,7 +74,7 @@ class PgBouncerTest {
     }
 
     @Test
-    void repeatedQueriesAndProbesWorkThroughTransactionPoolingWithPreparedStatementsOff() throws Exception {
+    void repeatedQueriesAndProbesWorkThroughTransactionPoolingAndAKilledPgBouncerFailsOver() throws Exception {
         try (EntityManagerFactory emf = unitBehindBouncer("bouncer-queries", "off")) {
             Redundancy r = Redundancy.of(emf);
             assertThat(r.runtime().config().primary().pooler()).isTrue();
@@ -92,6 +92,12 @@ class PgBouncerTest {
             assertThat(r.status().primary().connected()).isTrue();
             assertThat(r.status().activeDatabase()).isEqualTo("primary");
             assertThat(Jpa.count(pg.primary(), "bq")).isEqualTo(30);
+
+            // kill -9 of PgBouncer: refused connections, failover
+            bouncer.kill9();
+            awaitActive(emf, "secondary", 15_000);
+            assertThat(Jpa.write(emf, "bq", 31)).isEqualTo("secondary");
+            assertThat(r.status().primary().connected()).isFalse();
         }
     }
 
@@ -104,17 +110,6 @@ class PgBouncerTest {
             assertThat(FailbackTest.waitFor(() -> Jpa.count(pg.secondary(), "bm") == 5, 15_000))
                     .as("the secondary received the writes made through PgBouncer").isTrue();
             assertThat(Jpa.count(pg.primary(), "bm")).isEqualTo(5);
-        }
-    }
-
-    @Test
-    void aKilledPgBouncerIsDetectedAndFailsOver() {
-        try (EntityManagerFactory emf = unitBehindBouncer("bouncer-kill", "off")) {
-            assertThat(Jpa.write(emf, "bk", 1)).isEqualTo("primary");
-            bouncer.kill9();
-            awaitActive(emf, "secondary", 15_000);
-            assertThat(Jpa.write(emf, "bk", 2)).isEqualTo("secondary");
-            assertThat(Redundancy.of(emf).status().primary().connected()).isFalse();
         }
     }
 
