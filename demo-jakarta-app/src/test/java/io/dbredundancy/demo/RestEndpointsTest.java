@@ -160,8 +160,11 @@ class RestEndpointsTest {
                 .statusCode()).isEqualTo(201);
         assertThat(app.get("metrics").body()).contains("db_redundancy_active_node{unit=\"demo\"} 2.0");
 
-        HttpResponse<String> back = app.admin("failback");
-        assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+        // a manual failback waits until the order written on the secondary has been relayed back (409 until then)
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            HttpResponse<String> back = app.admin("failback");
+            assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+        });
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(app.activeDatabase()).isEqualTo("primary"));
         assertThat(app.get("api/system/timeline").body()).contains("\"type\":\"failover\"", "\"type\":\"failback\"", "\"type\":\"admin\"");
     }
