@@ -1,6 +1,7 @@
 package io.dbredundancy.demo;
 
 import io.dbredundancy.demo.system.Metrics;
+import io.dbredundancy.demo.system.SwitchEvents;
 import io.dbredundancy.demo.system.Timeline;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
@@ -17,10 +18,13 @@ public class Startup {
     Metrics metrics;
     @Inject
     Timeline timeline;
+    @Inject
+    SwitchEvents switchEvents;
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object event) {
         database.emf();
         metrics.bind();
+        switchEvents.start();
         timeline.start();
     }
 }

@@ -1,6 +1,7 @@
 package io.dbredundancy.hibernate;
 
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -137,7 +138,8 @@ public final class DatabaseUrl {
         StringBuilder jdbc = new StringBuilder("jdbc:postgresql://").append(hostPart).append('/').append(encodePath(db));
         char sep = '?';
         for (Map.Entry<String, String> e : params.entrySet()) {
-            jdbc.append(sep).append(e.getKey()).append('=').append(e.getValue());
+            // pgjdbc URL-decodes every query value once: encode it so '=', '&', '%' and '+' inside a value survive
+            jdbc.append(sep).append(e.getKey()).append('=').append(encodeValue(e.getValue()));
             sep = '&';
         }
         return new DatabaseUrl(jdbc.toString(), host, port, db, user, password, pooler, params);
@@ -154,6 +156,10 @@ public final class DatabaseUrl {
         } catch (IllegalArgumentException e) {
             throw bad(property, value, "has a malformed %-escape");
         }
+    }
+
+    private static String encodeValue(String v) {
+        return URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private static String encodePath(String db) {

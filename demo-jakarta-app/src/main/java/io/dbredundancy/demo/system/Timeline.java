@@ -6,6 +6,7 @@ import io.dbredundancy.hibernate.health.SwitchEvent;
 import io.dbredundancy.hibernate.status.RedundancyStatus;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import java.time.Instant;
@@ -50,7 +51,6 @@ public class Timeline {
             return t;
         });
         lastOrders = orders.created();
-        database.redundancy().addListener(this::onSwitch);
         scheduler.scheduleAtFixedRate(this::sample, 0, 1, TimeUnit.SECONDS);
     }
 
@@ -79,8 +79,8 @@ public class Timeline {
         }
     }
 
-    /** Every switch of the serving database, as the plugin reports it (with its reason). */
-    private void onSwitch(SwitchEvent e) {
+    /** Every switch of the serving database, as the plugin reports it (with its reason), forwarded by {@link SwitchEvents}. */
+    void onSwitch(@Observes SwitchEvent e) {
         String type = switch (e.to()) {
             case SECONDARY -> "failover";
             case PRIMARY -> "failback";

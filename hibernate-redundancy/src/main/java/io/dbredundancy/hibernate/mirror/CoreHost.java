@@ -34,6 +34,11 @@ final class CoreHost implements MirrorHost {
     }
 
     @Override
+    public boolean transactionPooled(Node node) {
+        return (node == Node.PRIMARY || core.config().redundancyEnabled()) && core.config().node(node).pooler();
+    }
+
+    @Override
     public Node activeNode() {
         return core.state().active().node();
     }

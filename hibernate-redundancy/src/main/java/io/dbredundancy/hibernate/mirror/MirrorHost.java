@@ -25,6 +25,15 @@ public interface MirrorHost {
         return true;
     }
 
+    /**
+     * True when {@code node} is reached through a transaction-pooling pooler (PgBouncer, Neon's {@code -pooler.}
+     * host): {@code LISTEN} cannot work there (the server connection changes after every transaction), so that
+     * node's relay is woken by local commits and its safety poll only.
+     */
+    default boolean transactionPooled(Node node) {
+        return false;
+    }
+
     /** The node new sessions go to now, or null when none serves. */
     Node activeNode();
 

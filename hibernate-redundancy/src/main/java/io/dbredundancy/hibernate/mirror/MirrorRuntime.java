@@ -69,7 +69,9 @@ public final class MirrorRuntime implements AutoCloseable {
         for (Node n : Node.values()) {
             Relay relay = new Relay(n, this);
             relays.put(n, relay);
-            listeners.put(n, new JournalListener(n, this, relay));
+            if (!host.transactionPooled(n)) { // LISTEN needs a session of its own, which a pooler does not keep
+                listeners.put(n, new JournalListener(n, this, relay));
+            }
         }
     }
 

@@ -29,8 +29,13 @@ class HealthMonitorTest {
     private final List<SwitchEvent> events = new ArrayList<>();
     private HealthMonitor monitor;
 
+    private final List<Long> primaryProbeTimes = new ArrayList<>();
+
     private final Prober prober = (node, timeoutMs) -> {
         probes.merge(node, 1, Integer::sum);
+        if (node == Node.PRIMARY) {
+            primaryProbeTimes.add(scheduler.now());
+        }
         return answers.get(node);
     };
 
@@ -337,6 +342,46 @@ class HealthMonitorTest {
         int slow = probes.get(Node.SECONDARY) - before - quick;
         assertThat(quick).isEqualTo(5);
         assertThat(slow).isBetween(15, 27); // ~ every 1000 ms +-20% jitter
+    }
+
+    @Test
+    void aFailedPrimaryIsRetriedFiveTimesQuicklyThenEveryRetryIntervalWithJitter() {
+        // the source documents' numbers: 5 quick retries, then every 10 s (+-20 % jitter, so instances spread out)
+        HealthPolicy policy = new HealthPolicy(500, 500, 3, 5, 10_000, true, 50, 5);
+        start(policy, true, true);
+        answers.put(Node.PRIMARY, REFUSED);
+        assertThat(timeUntil(ActiveNode.SECONDARY, 5_000)).isNotNegative();
+        assertThat(monitor.state().primary().up()).isFalse();
+        primaryProbeTimes.clear();
+        long downAt = scheduler.now();
+        scheduler.advance(150_000);
+
+        List<Long> gaps = new ArrayList<>();
+        long prev = downAt;
+        for (long t : primaryProbeTimes) {
+            gaps.add(t - prev);
+            prev = t;
+        }
+        assertThat(gaps).hasSizeBetween(5 + 12, 5 + 19);
+        long quick = policy.quickRetryMs();
+        assertThat(quick).isLessThanOrEqualTo(500);
+        // the first retry follows the failed check that marked the node down by at most one quick period
+        assertThat(gaps.get(0)).isBetween(0L, quick);
+        assertThat(gaps.subList(1, 5)).allSatisfy(g -> assertThat(g).isEqualTo(quick));
+        List<Long> slow = gaps.subList(5, gaps.size());
+        assertThat(slow).allSatisfy(g -> assertThat(g).isBetween(8_000L, 12_000L));
+        assertThat(slow.stream().distinct().count()).as("jittered, not a fixed period: %s", slow).isGreaterThan(3);
+        assertThat(events).extracting(SwitchEvent::kind).containsExactly(SwitchKind.FAILOVER);
+
+        // back up: the quick retries start again at the next failure
+        answers.put(Node.PRIMARY, OK);
+        assertThat(timeUntil(ActiveNode.PRIMARY, 20_000)).isNotNegative();
+        answers.put(Node.PRIMARY, REFUSED);
+        assertThat(timeUntil(ActiveNode.SECONDARY, 5_000)).isNotNegative();
+        primaryProbeTimes.clear();
+        long again = scheduler.now();
+        scheduler.advance(5 * quick + quick / 2);
+        assertThat(primaryProbeTimes).hasSize(5).last().satisfies(t -> assertThat(t - again).isLessThan(5 * quick + 1));
     }
 
     @Test
