@@ -65,23 +65,13 @@ final class TrackedConnection implements InvocationHandler {
             case "close":
                 runtime.untrack(node, this);
                 break;
-            case "equals":
-                return p == args[0];
-            case "hashCode":
-                return System.identityHashCode(p);
             case "toString":
                 return "TrackedConnection[" + node + ", " + delegate + "]";
-            case "unwrap":
-                if (((Class<?>) args[0]).isInstance(p)) {
-                    return p;
-                }
-                break;
-            case "isWrapperFor":
-                if (((Class<?>) args[0]).isInstance(p)) {
-                    return true;
-                }
-                break;
             default:
+                Object own = answerAsProxy(p, m, args);
+                if (own != DELEGATE) {
+                    return own;
+                }
         }
         Object result = call(delegate, m, args);
         if (result instanceof Statement s) {
@@ -91,6 +81,28 @@ final class TrackedConnection implements InvocationHandler {
                     new StatementHandler(s));
         }
         return result;
+    }
+
+    /** Marks a call {@link #answerAsProxy} leaves to the wrapped object. */
+    private static final Object DELEGATE = new Object();
+
+    /**
+     * Identity and JDBC wrapper calls answered by the proxy itself ({@code equals}, {@code hashCode},
+     * {@code unwrap}/{@code isWrapperFor} of an interface the proxy implements); {@link #DELEGATE} for the rest.
+     */
+    private static Object answerAsProxy(Object p, Method m, Object[] args) {
+        switch (m.getName()) {
+            case "equals":
+                return p == args[0];
+            case "hashCode":
+                return System.identityHashCode(p);
+            case "unwrap":
+                return ((Class<?>) args[0]).isInstance(p) ? p : DELEGATE;
+            case "isWrapperFor":
+                return ((Class<?>) args[0]).isInstance(p) ? Boolean.TRUE : DELEGATE;
+            default:
+                return DELEGATE;
+        }
     }
 
     private Object call(Object target, Method m, Object[] args) throws Throwable {
@@ -118,23 +130,13 @@ final class TrackedConnection implements InvocationHandler {
             switch (m.getName()) {
                 case "getConnection":
                     return proxy;
-                case "equals":
-                    return p == args[0];
-                case "hashCode":
-                    return System.identityHashCode(p);
                 case "toString":
                     return statement.toString();
-                case "unwrap":
-                    if (((Class<?>) args[0]).isInstance(p)) {
-                        return p;
-                    }
-                    break;
-                case "isWrapperFor":
-                    if (((Class<?>) args[0]).isInstance(p)) {
-                        return true;
-                    }
-                    break;
                 default:
+                    Object own = answerAsProxy(p, m, args);
+                    if (own != DELEGATE) {
+                        return own;
+                    }
             }
             return call(statement, m, args);
         }
