@@ -82,8 +82,13 @@ class MirrorFaultCyclesTest {
                 apply(fault, node);
                 Thread.sleep(1_500);
                 recover(fault, node);
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
-                        "healthy".equals(unit.redundancy.status().status()) && "primary".equals(unit.active()));
+                try {
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+                            "healthy".equals(unit.redundancy.status().status()) && "primary".equals(unit.active()));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    dumpLocks(unit);
+                    throw e;
+                }
                 pause();
                 unit.awaitIdentical(10);
                 verifyAcked(unit);
@@ -190,6 +195,28 @@ class MirrorFaultCyclesTest {
                 } else {
                     assertThat(actual).as("row %d on the %s", e.getKey(), node).isEqualTo(e.getValue());
                 }
+            }
+        }
+    }
+
+    /** When a cycle stalls: who holds and who waits for locks on each server (the stall's diagnosis). */
+    private static void dumpLocks(MirrorUnit unit) {
+        System.out.println("[fault cycles] stalled; status " + unit.redundancy.status().toJson());
+        for (Node node : Node.values()) {
+            try (Connection c = unit.server(node).connect(MirrorUnit.DB); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT a.pid, a.application_name, a.state, a.backend_start,"
+                         + " a.xact_start, a.wait_event_type, a.wait_event, pg_blocking_pids(a.pid), left(a.query, 200),"
+                         + " (SELECT string_agg(l.locktype || ':' || l.mode || ':' || l.granted || coalesce(':' || l.relation::regclass::text, '')"
+                         + " || coalesce(':' || l.objid, ''), ', ') FROM pg_locks l WHERE l.pid = a.pid)"
+                         + " FROM pg_stat_activity a WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()")) {
+                while (rs.next()) {
+                    System.out.println("[fault cycles] " + node + " pid " + rs.getInt(1) + " app=" + rs.getString(2)
+                            + " state=" + rs.getString(3) + " started=" + rs.getString(4) + " xact=" + rs.getString(5)
+                            + " wait=" + rs.getString(6) + "/" + rs.getString(7) + " blockedBy=" + rs.getString(8)
+                            + " query=" + rs.getString(9) + " locks=" + rs.getString(10));
+                }
+            } catch (Exception e) {
+                System.out.println("[fault cycles] " + node + ": " + e);
             }
         }
     }
