@@ -68,6 +68,16 @@ final class Relay implements Runnable {
         return 0x6D6972726F72L ^ source.ordinal(); // "mirror", per journal
     }
 
+    /**
+     * The advisory lock, taken on the primary database, that the two directions hold while they apply a batch. Each
+     * direction locks rows of both journals (its own batch on the source when it deletes it, the other journal's
+     * pending entries of the same rows on the target when it resolves a conflict), in opposite orders: run at the
+     * same time, after a failover left entries in both journals, they deadlock and time out again and again
+     * (lock_timeout), and the secondary's journal never drains to the primary. Taken on the primary because both
+     * directions need both databases anyway.
+     */
+    static final long PAIR_LOCK_KEY = 0x6D6972726F72L ^ 2;
+
     Node source() {
         return source;
     }
@@ -269,6 +279,10 @@ final class Relay implements Runnable {
                 createdMs = longs((Object[]) rs.getArray(4).getArray());
             }
         }
+        if (source == Node.PRIMARY && !lockPair(src)) {
+            src.rollback();
+            return Outcome.LOCKED;
+        }
         int conflicts = 0;
         List<long[]> parkedIds = new ArrayList<>();
         List<String> parkedErrors = new ArrayList<>();
@@ -282,6 +296,12 @@ final class Relay implements Runnable {
         }
         try (dst) {
             dst.setAutoCommit(false);
+            boolean pairOnDst = target == Node.PRIMARY;
+            if (pairOnDst && !lockPair(dst)) {
+                dst.rollback();
+                src.rollback();
+                return Outcome.LOCKED;
+            }
             List<String[]> outcomes;
             try {
                 outcomes = apply(dst, batch, false);
@@ -290,6 +310,11 @@ final class Relay implements Runnable {
                     throw e;
                 }
                 dst.rollback();
+                if (pairOnDst && !lockPair(dst)) { // the rollback released it
+                    dst.rollback();
+                    src.rollback();
+                    return Outcome.LOCKED;
+                }
                 outcomes = apply(dst, batch, true);
             }
             for (String[] o : outcomes) {
@@ -370,6 +395,24 @@ final class Relay implements Runnable {
         targetDownCleared();
         advance(ids[ids.length - 1]);
         return ids.length == BATCH ? Outcome.MORE : Outcome.IDLE;
+    }
+
+    /**
+     * Takes {@link #PAIR_LOCK_KEY} in the current transaction of {@code onPrimary}, waiting up to 2 s for the other
+     * direction's batch; false when it did not come (the caller rolls back and tries again shortly).
+     */
+    private static boolean lockPair(Connection onPrimary) throws SQLException {
+        try (PreparedStatement ps = onPrimary.prepareStatement(
+                "SELECT set_config('lock_timeout', '2s', true), pg_advisory_xact_lock(?)")) {
+            ps.setLong(1, PAIR_LOCK_KEY);
+            ps.executeQuery().close();
+            return true;
+        } catch (SQLException e) {
+            if (!"55P03".equals(e.getSQLState())) {
+                throw e;
+            }
+            return false;
+        }
     }
 
     /** Moves the target's sequences past the source's (a batch with inserts skipped it to save round trips). */

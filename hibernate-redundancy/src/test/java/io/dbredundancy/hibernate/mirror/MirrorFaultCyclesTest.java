@@ -7,7 +7,6 @@ import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
@@ -35,9 +34,6 @@ import static org.awaitility.Awaitility.await;
  * updating, each followed by recovery, the failover and failback the health monitor decides, and a check: every
  * acknowledged write is in both databases with its last acknowledged value, and the two are identical within 10 s.
  */
-@EnabledIfSystemProperty(named = "mirror.faults", matches = "true",
-        disabledReason = "not reliable yet: after 3-7 cycles the secondary's journal can stop draining to the primary"
-                + " (repeated lock time-outs); run with -Dmirror.faults=true")
 class MirrorFaultCyclesTest {
 
     @RegisterExtension
@@ -49,6 +45,14 @@ class MirrorFaultCyclesTest {
     }
 
     enum Fault { KILL9, FREEZE, CUT }
+
+    /**
+     * Pause of each writer between transactions. Unpaced, four writers on this shared 2-core machine journal about
+     * twice what one relay applies per second: the mirror lag then grows without bound and the failback gate
+     * (backlog older than 1 s) never opens. That is a load test, not this one's subject (the lag goal is measured at
+     * half of the maximum load, see benchmarks/README-mirror.md).
+     */
+    static final long PACE_MS = 10;
 
     /** Last acknowledged value per row; rows whose last update failed may hold either value. */
     final Map<Long, String> acked = new ConcurrentHashMap<>();
@@ -82,8 +86,13 @@ class MirrorFaultCyclesTest {
                 apply(fault, node);
                 Thread.sleep(1_500);
                 recover(fault, node);
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
-                        "healthy".equals(unit.redundancy.status().status()) && "primary".equals(unit.active()));
+                try {
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+                            "healthy".equals(unit.redundancy.status().status()) && "primary".equals(unit.active()));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    dumpLocks(unit);
+                    throw e;
+                }
                 pause();
                 unit.awaitIdentical(10);
                 verifyAcked(unit);
@@ -170,6 +179,7 @@ class MirrorFaultCyclesTest {
             } finally {
                 inFlight.decrementAndGet();
             }
+            sleep(PACE_MS);
         }
     }
 
@@ -190,6 +200,28 @@ class MirrorFaultCyclesTest {
                 } else {
                     assertThat(actual).as("row %d on the %s", e.getKey(), node).isEqualTo(e.getValue());
                 }
+            }
+        }
+    }
+
+    /** When a cycle stalls: who holds and who waits for locks on each server (the stall's diagnosis). */
+    private static void dumpLocks(MirrorUnit unit) {
+        System.out.println("[fault cycles] stalled; status " + unit.redundancy.status().toJson());
+        for (Node node : Node.values()) {
+            try (Connection c = unit.server(node).connect(MirrorUnit.DB); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT a.pid, a.application_name, a.state, a.backend_start,"
+                         + " a.xact_start, a.wait_event_type, a.wait_event, pg_blocking_pids(a.pid), left(a.query, 200),"
+                         + " (SELECT string_agg(l.locktype || ':' || l.mode || ':' || l.granted || coalesce(':' || l.relation::regclass::text, '')"
+                         + " || coalesce(':' || l.objid, ''), ', ') FROM pg_locks l WHERE l.pid = a.pid)"
+                         + " FROM pg_stat_activity a WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()")) {
+                while (rs.next()) {
+                    System.out.println("[fault cycles] " + node + " pid " + rs.getInt(1) + " app=" + rs.getString(2)
+                            + " state=" + rs.getString(3) + " started=" + rs.getString(4) + " xact=" + rs.getString(5)
+                            + " wait=" + rs.getString(6) + "/" + rs.getString(7) + " blockedBy=" + rs.getString(8)
+                            + " query=" + rs.getString(9) + " locks=" + rs.getString(10));
+                }
+            } catch (Exception e) {
+                System.out.println("[fault cycles] " + node + ": " + e);
             }
         }
     }
