@@ -101,9 +101,7 @@ public final class SyncService {
         long start = System.nanoTime();
         SyncProgress progress = options.progress();
         try (Connection sc = open(src); Connection tc = open(tgt)) {
-            Map<String, TableInfo> tables = Catalog.select(Catalog.load(sc), options.tables());
-            Catalog.requireSameShape(tables.values(), Catalog.load(tc), target.id());
-            SyncState.ensure(tc);
+            Map<String, TableInfo> tables = tablesToSync(sc, tc, options, target);
             boolean replica = replicaRoleAllowed(tc);
 
             Map<String, SyncState.Row> state = SyncState.read(tc, SyncState.FULL);
@@ -454,9 +452,7 @@ public final class SyncService {
         long start = System.nanoTime();
         SyncProgress progress = options.progress();
         try (Connection sc = open(src); Connection tc = open(tgt)) {
-            Map<String, TableInfo> tables = Catalog.select(Catalog.load(sc), options.tables());
-            Catalog.requireSameShape(tables.values(), Catalog.load(tc), target.id());
-            SyncState.ensure(tc);
+            Map<String, TableInfo> tables = tablesToSync(sc, tc, options, target);
             boolean replica = replicaRoleAllowed(tc);
             Map<String, SyncState.Row> state = SyncState.read(tc, SyncState.INCREMENTAL);
             progress.begin("incremental sync " + src.node().id() + " -> " + target.id(), -1);
@@ -898,6 +894,18 @@ public final class SyncService {
     }
 
     /** Replica mode turns off foreign-key and user triggers on the target; needs superuser (or the right grant). */
+    /**
+     * The source tables a run copies (all, or those {@code options} names), checked to have the same shape on the
+     * target, whose sync-state table is created if missing.
+     */
+    private static Map<String, TableInfo> tablesToSync(Connection sc, Connection tc, SyncOptions options, Node target)
+            throws SQLException {
+        Map<String, TableInfo> tables = Catalog.select(Catalog.load(sc), options.tables());
+        Catalog.requireSameShape(tables.values(), Catalog.load(tc), target.id());
+        SyncState.ensure(tc);
+        return tables;
+    }
+
     private static boolean replicaRoleAllowed(Connection c) {
         try (Statement st = c.createStatement()) {
             st.execute("set session_replication_role = replica");
