@@ -350,6 +350,15 @@ public final class MirrorRuntime implements AutoCloseable {
     public int beforeSwitch(Node to) {
         int moved = 0;
         try (Connection dst = host.dataSource(to).getConnection()) {
+            // first from its own rows, at once: sessions may already be arriving, and asking a node that just
+            // failed can take the pool's whole wait
+            try (PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences_to_rows(?::jsonb)")) {
+                ps.setString(1, sequenceGenerators());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    moved += rs.getInt(1);
+                }
+            }
             String positions = null;
             try (Connection src = host.dataSource(to.other()).getConnection(); Statement st = src.createStatement();
                  ResultSet rs = st.executeQuery("SELECT redundancy_sequence_positions()::text")) {
@@ -365,13 +374,6 @@ public final class MirrorRuntime implements AutoCloseable {
                         rs.next();
                         moved += rs.getInt(1);
                     }
-                }
-            }
-            try (PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences_to_rows(?::jsonb)")) {
-                ps.setString(1, sequenceGenerators());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    moved += rs.getInt(1);
                 }
             }
         } catch (SQLException e) {
