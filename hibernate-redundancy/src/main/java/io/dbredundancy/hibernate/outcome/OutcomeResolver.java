@@ -90,12 +90,20 @@ public final class OutcomeResolver {
         }
     }
 
-    /** True/false when {@code node} answers whether it holds the record; null when it cannot be reached. */
+    /**
+     * True/false when {@code node} answers whether it holds the record; null when it cannot be reached. A pooled
+     * connection that a past outage broke is retried once with a fresh one.
+     */
     private Boolean recorded(Node node, TransactionId id) {
         DataSource ds = dataSources.get(node);
         if (ds == null) {
             return null;
         }
+        Boolean answer = recordedOnce(ds, node, id);
+        return answer != null ? answer : recordedOnce(ds, node, id);
+    }
+
+    private Boolean recordedOnce(DataSource ds, Node node, TransactionId id) {
         try (Connection c = ds.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT 1 FROM redundancy_tx WHERE tx_id = ?")) {
             ps.setQueryTimeout(STATEMENT_TIMEOUT_S);
@@ -113,8 +121,16 @@ public final class OutcomeResolver {
         }
     }
 
-    /** Inserts the record's key on the origin in a transaction that is rolled back, waiting up to {@code lockMs}. */
+    /**
+     * Inserts the record's key on the origin in a transaction that is rolled back, waiting up to {@code lockMs}; a
+     * broken pooled connection is retried once.
+     */
     private Probe probe(TransactionId id, long lockMs) {
+        Probe p = probeOnce(id, lockMs);
+        return p != Probe.UNREACHABLE ? p : probeOnce(id, lockMs);
+    }
+
+    private Probe probeOnce(TransactionId id, long lockMs) {
         try (Connection c = dataSources.get(id.node()).getConnection()) {
             c.setAutoCommit(false);
             try {
