@@ -21,8 +21,8 @@ import java.util.Map;
  * entries): {@link CommitOutcome#COMMITTED};</li>
  * <li>else, on the database it ran on, an insert of the same key in a transaction that is rolled back: it conflicts
  * with a committed record ({@code COMMITTED}), waits for a transaction still holding it (its commit is running, or
- * its session lingers because the COMMIT never arrived), or succeeds when no transaction holds it any more
- * ({@link CommitOutcome#NOT_COMMITTED}). A lingering session that is idle in that transaction is ended
+ * its session lingers because the COMMIT never arrived), or succeeds when no transaction holds it any more: then
+ * {@link CommitOutcome#NOT_COMMITTED} if PostgreSQL reports the transaction ({@code txid_status(xid)}) aborted. A lingering session that is idle in that transaction is ended
  * ({@code pg_terminate_backend}): its client is gone, so it could only commit if a delayed COMMIT still arrived;
  * once ended it never can;</li>
  * <li>{@link CommitOutcome#UNKNOWN} when that database cannot be reached, or its commit is still running when the
@@ -45,7 +45,7 @@ public final class OutcomeResolver {
         this.dataSources = new EnumMap<>(dataSources);
     }
 
-    private enum Probe { ABSENT, RECORDED, HELD, UNREACHABLE }
+    private enum Probe { ABSENT, RECORDED, HELD, UNREACHABLE, UNCERTAIN }
 
     /** The outcome of {@code id}, waiting up to {@code maxWait} for a commit that is still running. */
     public CommitOutcome resolve(TransactionId id, Duration maxWait) {
@@ -70,6 +70,7 @@ public final class OutcomeResolver {
                 case ABSENT:
                     return CommitOutcome.NOT_COMMITTED;
                 case UNREACHABLE:
+                case UNCERTAIN:
                     return CommitOutcome.UNKNOWN;
                 default:
                     // HELD: its transaction is still open on the origin
@@ -127,6 +128,7 @@ public final class OutcomeResolver {
      */
     private Probe probe(TransactionId id, long lockMs) {
         Probe p = probeOnce(id, lockMs);
+        // UNREACHABLE: a pooled connection a past outage broke; once more with a fresh one
         return p != Probe.UNREACHABLE ? p : probeOnce(id, lockMs);
     }
 
@@ -145,7 +147,21 @@ public final class OutcomeResolver {
                     ps.setLong(3, id.xid());
                     ps.executeUpdate();
                 }
-                return Probe.ABSENT;
+                // no record and nobody holds it: PostgreSQL's own word on the transaction must agree (a record
+                // pruned after the retention, or an id from another cluster, would otherwise read as not committed)
+                try (PreparedStatement ps = c.prepareStatement("SELECT txid_status(?)")) {
+                    ps.setLong(1, id.xid());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        String status = rs.getString(1);
+                        if ("aborted".equals(status)) {
+                            return Probe.ABSENT;
+                        }
+                        LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Outcome of " + id + ": no record, but"
+                                + " the transaction's status there is " + status + " (record pruned, or not its id)");
+                        return Probe.UNCERTAIN;
+                    }
+                }
             } catch (SQLException e) {
                 String state = e.getSQLState();
                 if ("23505".equals(state)) {
@@ -153,6 +169,9 @@ public final class OutcomeResolver {
                 }
                 if ("55P03".equals(state)) {
                     return Probe.HELD;
+                }
+                if ("22023".equals(state)) { // txid_status: "transaction ID ... is in the future": not this cluster's
+                    return Probe.UNCERTAIN;
                 }
                 LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Outcome of " + id + ": probe failed: "
                         + DatabaseUrl.mask(String.valueOf(e.getMessage())));

@@ -194,6 +194,40 @@ class CommitOutcomeTest {
     }
 
     @Test
+    void committedTransactionWhoseRecordWasPrunedIsUnknownNotNotCommitted() throws Exception {
+        open("outcome-pruned", Map.of(RedundancySettings.MIRROR_MODE, "off"));
+        UUID uuid = UUID.randomUUID();
+        long xid;
+        try (Connection c = pg.primary().connect(MirrorUnit.DB)) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT b.xid FROM redundancy_tx_begin(?, 'primary', 1) AS b(xid)")) {
+                ps.setObject(1, uuid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    xid = rs.getLong(1);
+                }
+            }
+            c.commit();
+            String id = new TransactionId(Node.PRIMARY, xid, uuid).toString();
+            assertThat(unit.redundancy.outcome(id)).isEqualTo(CommitOutcome.COMMITTED);
+
+            c.setAutoCommit(true);
+            assertThat(io.dbredundancy.hibernate.outcome.OutcomeResolver.prune(c, Duration.ofHours(1))).isZero();
+            assertThat(io.dbredundancy.hibernate.outcome.OutcomeResolver.prune(c, Duration.ZERO)).isPositive();
+            // the record is gone, but PostgreSQL still knows the transaction committed
+            assertThat(unit.redundancy.outcome(id)).isEqualTo(CommitOutcome.UNKNOWN);
+        }
+    }
+
+    @Test
+    void malformedIdsAreRejectedWithOneLine() {
+        open("outcome-ids", Map.of(RedundancySettings.MIRROR_MODE, "off"));
+        assertThatThrownBy(() -> unit.redundancy.outcome("42"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("node:xid:uuid");
+    }
+
+    @Test
     void commitThatJournaledNothingStillGetsTheDistinctExceptionWithoutAnId() throws Exception {
         open("outcome-unjournaled", Map.of(RedundancySettings.MIRROR_MODE, "off"));
         CompletableFuture<Throwable> commit = CompletableFuture.supplyAsync(() -> {
