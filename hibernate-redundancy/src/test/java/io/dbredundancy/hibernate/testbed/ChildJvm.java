@@ -106,6 +106,16 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** Writes {@code line} to the child's standard input (a command for it). */
+    public void send(String line) {
+        try {
+            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("child JVM " + pid() + " does not read its input", e);
+        }
+    }
+
     /** SIGKILL of the child JVM; returns once it is gone. */
     public void kill9() {
         process.destroyForcibly();
