@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One application instance of {@link MultiInstanceTest}, in a child JVM: writes a {@link Ping} every 20 ms and prints
  * {@code ACK <id> <millis>} after each commit, {@code FAIL <millis> <error>} after each failure, {@code SWITCH <kind>
  * <to> <epoch> <millis>} on every switch of its unit. Commands on standard input: {@code failover}, {@code failback},
- * {@code quit} (stops writing, prints {@code ACKED n} and exits). Arguments: name primaryUrl secondaryUrl user
- * password.
+ * {@code quit} (stops writing, prints {@code ACKED n} and exits). Arguments: name primaryUrl user password
+ * secondaryUrl user password.
  */
 public final class InstanceApp {
 
@@ -29,11 +29,11 @@ public final class InstanceApp {
                 .property("hibernate.multi_tenant_connection_provider", RedundantConnectionProvider.class.getName())
                 .property("hibernate.tenant_identifier_resolver", ActiveNodeResolver.class.getName())
                 .property(RedundancySettings.PRIMARY_URL, a[1])
-                .property(RedundancySettings.SECONDARY_URL, a[2])
-                .property(RedundancySettings.PRIMARY_USER, a[3])
-                .property(RedundancySettings.PRIMARY_PASSWORD, a[4])
-                .property(RedundancySettings.SECONDARY_USER, a[3])
-                .property(RedundancySettings.SECONDARY_PASSWORD, a[4])
+                .property(RedundancySettings.PRIMARY_USER, a[2])
+                .property(RedundancySettings.PRIMARY_PASSWORD, a[3])
+                .property(RedundancySettings.SECONDARY_URL, a[4])
+                .property(RedundancySettings.SECONDARY_USER, a[5])
+                .property(RedundancySettings.SECONDARY_PASSWORD, a[6])
                 .property(RedundancySettings.POOL_MAX_SIZE, "4")
                 .property("hibernate.hbm2ddl.auto", "none");
         EntityManagerFactory emf = cfg.createEntityManagerFactory();

@@ -142,8 +142,8 @@ class MultiInstanceTest {
 
     private static ChildJvm start(String name, String secondaryUrl) {
         return ChildJvm.builder(InstanceApp.class)
-                .arg(name).arg(pg.primary().jdbcUrl(DB)).arg(secondaryUrl)
-                .arg(pg.primary().user()).arg(pg.primary().password())
+                .arg(name).arg(pg.primary().jdbcUrl(DB)).arg(pg.primary().user()).arg(pg.primary().password())
+                .arg(secondaryUrl).arg(pg.secondary().user()).arg(pg.secondary().password())
                 .start();
     }
 

@@ -91,6 +91,11 @@ public final class ChildJvm implements AutoCloseable {
                     }
                 }
                 long left = deadline - System.nanoTime();
+                if (!process.isAlive() && left > 0) {
+                    // it exited: give its last lines a moment to arrive, then stop waiting
+                    left = Math.min(left, 1_000_000_000L);
+                    deadline = System.nanoTime() + left;
+                }
                 if (left <= 0) {
                     throw new IllegalStateException("child JVM " + pid() + " printed no matching line within "
                             + timeout + (process.isAlive() ? "" : " (exited " + process.exitValue() + ")")
