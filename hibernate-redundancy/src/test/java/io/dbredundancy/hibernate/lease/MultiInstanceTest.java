@@ -89,7 +89,13 @@ class MultiInstanceTest {
                 long switched = System.currentTimeMillis();
                 apps.get("A").send("failover");
                 apps.get("A").awaitLine(l -> l.startsWith("OK failover") || l.startsWith("ERR failover"), Duration.ofSeconds(10));
-                awaitSwitch(Map.of("A", apps.get("A"), "B", apps.get("B")), "secondary", switched, Duration.ofSeconds(10));
+                Map<String, ChildJvm> ab = new LinkedHashMap<>();
+                ab.put("A", apps.get("A"));
+                ab.put("B", apps.get("B"));
+                followed = awaitSwitch(ab, "secondary", switched, Duration.ofSeconds(10));
+                System.out.println("[measure] manual failover by A: B followed " + (followed.get(1) - followed.get(0))
+                        + " ms after A switched");
+                assertThat(followed.get(1) - followed.get(0)).as("B follows A within 2 s").isLessThanOrEqualTo(2000);
                 apps.get("C").awaitLine(l -> l.startsWith("SWITCH") && l.split(" ")[2].equals("none")
                         && Long.parseLong(l.split(" ")[4]) >= switched, Duration.ofSeconds(10));
                 Thread.sleep(3000); // C keeps trying to write the whole time
