@@ -32,6 +32,8 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
     /** Records the transaction first (FROM is evaluated before the select list), then journals its changes. */
     static final String CAPTURE_SQL = "SELECT redundancy_capture(?, ?, ?::jsonb), b.xid"
             + " FROM redundancy_tx_begin(?, ?, ?) AS b(xid)";
+    /** SQLState of the fencing check of {@code redundancy_capture}: the lease names another node or a later epoch. */
+    static final String FENCED = "RD001";
 
     private record Change(String table, char op, String key) {
     }
@@ -87,10 +89,19 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
             }
         }
         json.append(']');
+        MirrorHost host = runtime.host();
+        Node active = host.activeNode();
+        if (active != origin && host.redundancyEnabled()) {
+            // this instance has switched away from the node this transaction runs on: it is demoted
+            throw new org.hibernate.exception.JDBCConnectionException("[DB-Redundancy] write refused: the "
+                    + origin.id() + " database is no longer the active one (now: "
+                    + (active == null ? "none" : active.id()) + ", epoch " + host.epoch()
+                    + "); retry in a new transaction", new SQLException("demoted database " + origin.id(), "RD001"));
+        }
         try {
             Connection connection = session.getJdbcCoordinator().getLogicalConnection().getPhysicalConnection();
             UUID tx = UUID.randomUUID();
-            long epoch = runtime.epoch();
+            long epoch = host.epochOf(connection);
             long xid;
             try (PreparedStatement ps = connection.prepareStatement(CAPTURE_SQL)) {
                 ps.setLong(1, epoch);
@@ -109,8 +120,12 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
                 connection.unwrap(CommitTracker.class).pendingTransaction(new TransactionId(origin, xid, tx).toString());
             }
         } catch (SQLException e) {
-            throw session.getJdbcServices().getSqlExceptionHelper().convert(e,
-                    "[DB-Redundancy] Could not write the mirror journal on " + origin.id()
+            if (FENCED.equals(e.getSQLState())) {
+                runtime.host().fenced(origin);
+            }
+            throw session.getJdbcServices().getSqlExceptionHelper().convert(e, FENCED.equals(e.getSQLState())
+                    ? "[DB-Redundancy] write refused by the lease of the " + origin.id() + " database"
+                    : "[DB-Redundancy] Could not write the mirror journal on " + origin.id()
                             + " (is the changelog " + "db/redundancy/changelog.xml applied?)");
         }
     }
