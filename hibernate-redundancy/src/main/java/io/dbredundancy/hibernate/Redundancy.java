@@ -23,8 +23,8 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * The handle of one persistence unit's redundancy: its status, manual failover and failback, switch listeners, and
- * the sync tools (full copy, catch-up, verify, repair, sequences) over the unit's own pools. A sync run shows in
+ * The handle of one persistence unit's redundancy: its status, manual failover and failback, switch listeners, the
+ * outcome of a commit whose connection died ({@link #outcome(String)}), and the sync tools (full copy, catch-up, verify, repair, sequences) over the unit's own pools. A sync run shows in
  * {@code status()} as {@code syncStatus} {@code running}, then {@code idle} or {@code failed} with {@code lastSync}.
  *
  * <pre>{@code
