@@ -1,13 +1,11 @@
 package io.dbredundancy.hibernate.lease;
 
 import io.dbredundancy.hibernate.Redundancy;
+import io.dbredundancy.hibernate.cli.Cli;
 import io.dbredundancy.hibernate.RedundancySettings;
-import io.dbredundancy.hibernate.cli.RedundancyCli;
 import io.dbredundancy.hibernate.health.SwitchEvent;
 import io.dbredundancy.hibernate.routing.ActiveNodeResolver;
 import io.dbredundancy.hibernate.routing.RedundantConnectionProvider;
-import io.dbredundancy.hibernate.sync.Migrations;
-import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
@@ -16,12 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -48,18 +40,8 @@ class CliSwitchTest {
 
     @Test
     void runningApplicationsFollowTheLeaseTheCommandLineWrites() throws Exception {
-        for (PgServer s : List.of(pg.primary(), pg.secondary())) {
-            s.createDatabase(DB);
-            try (Connection c = s.connect(DB); Statement st = c.createStatement()) {
-                st.execute("create table ping (id uuid primary key, instance text not null, seq bigint not null,"
-                        + " db_port int, db_time timestamptz)");
-                st.execute("create function ping_stamp() returns trigger language plpgsql as $$ begin"
-                        + " if new.db_port is null then new.db_port := inet_server_port(); new.db_time := clock_timestamp();"
-                        + " end if; return new; end $$");
-                st.execute("create trigger ping_stamp before insert on ping for each row execute function ping_stamp()");
-                Migrations.apply(c, Migrations.LIBRARY_CHANGELOG, getClass().getClassLoader());
-            }
-        }
+        PingTable.create(pg.primary(), DB);
+        PingTable.create(pg.secondary(), DB);
         Map<String, String> env = Map.of("DATABASE_URL", pg.primary().uri(DB), "DATABASE_URL_SECONDARY",
                 pg.secondary().uri(DB));
         EntityManagerFactory first = unit("first");
@@ -110,7 +92,7 @@ class CliSwitchTest {
                         .isEqualTo("secondary");
                 assertThat(Redundancy.of(second).status().epoch()).isEqualTo(r.status().epoch());
             }
-            assertThat(writesOnThePrimaryWhileDemoted()).isZero();
+            assertThat(PingTable.writesWhileDemoted(pg.primary(), DB, "secondary")).isZero();
 
             assertThat(cli(env, "failback")).contains("active database is now the primary");
             awaitActive(r, "primary");
@@ -138,16 +120,9 @@ class CliSwitchTest {
     }
 
     private static String cli(Map<String, String> env, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = RedundancyCli.execute(args, o, e, env);
-        }
-        String text = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
-        assertThat(code).as(text).isZero();
-        return text;
+        Cli run = Cli.run(env, args);
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        return run.out();
     }
 
     private static void awaitActive(Redundancy r, String node) {
@@ -155,16 +130,6 @@ class CliSwitchTest {
         while (!node.equals(r.status().activeDatabase())) {
             assertThat(System.currentTimeMillis()).as("active database " + node + " within 10 s").isLessThan(deadline);
             sleep(20);
-        }
-    }
-
-    /** Rows the primary took itself after the CLI's lease named the secondary. */
-    private static int writesOnThePrimaryWhileDemoted() throws Exception {
-        try (Connection c = pg.primary().connect(DB); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select count(*) from ping, redundancy_lease l where l.id = 1"
-                     + " and l.active_node = 'secondary' and db_port = inet_server_port() and db_time > l.updated_at")) {
-            rs.next();
-            return rs.getInt(1);
         }
     }
 
