@@ -1,6 +1,5 @@
 package io.dbredundancy.hibernate.lease;
 
-import io.dbredundancy.hibernate.sync.Migrations;
 import io.dbredundancy.hibernate.testbed.ChildJvm;
 import io.dbredundancy.hibernate.testbed.LinkProxy;
 import io.dbredundancy.hibernate.testbed.PgServer;
@@ -40,18 +39,8 @@ class MultiInstanceTest {
 
     @Test
     void threeInstancesFollowEverySwitchAndNoWriteLandsOnTheDemotedPrimary() throws Exception {
-        for (PgServer s : List.of(pg.primary(), pg.secondary())) {
-            s.createDatabase(DB);
-            try (Connection c = s.connect(DB); Statement st = c.createStatement()) {
-                st.execute("create table ping (id uuid primary key, instance text not null, seq bigint not null,"
-                        + " db_port int, db_time timestamptz)");
-                st.execute("create function ping_stamp() returns trigger language plpgsql as $$ begin"
-                        + " if new.db_port is null then new.db_port := inet_server_port(); new.db_time := clock_timestamp();"
-                        + " end if; return new; end $$");
-                st.execute("create trigger ping_stamp before insert on ping for each row execute function ping_stamp()");
-                Migrations.apply(c, Migrations.LIBRARY_CHANGELOG, getClass().getClassLoader());
-            }
-        }
+        PingTable.create(pg.primary(), DB);
+        PingTable.create(pg.secondary(), DB);
         try (LinkProxy cLink = LinkProxy.in(pg.secondary())) {
             Map<String, ChildJvm> apps = new LinkedHashMap<>();
             apps.put("A", start("A", pg.secondary().jdbcUrl(DB)));
@@ -101,7 +90,7 @@ class MultiInstanceTest {
                 Thread.sleep(3000); // C keeps trying to write the whole time
                 long cAcks = acksBetween(apps.get("C"), switched + 2000, System.currentTimeMillis());
                 long cFails = failsBetween(apps.get("C"), switched + 2000, System.currentTimeMillis());
-                int onDemoted = writesOnDemotedPrimary();
+                int onDemoted = PingTable.writesWhileDemoted(pg.primary(), DB, "secondary");
                 System.out.println("[measure] cut-off instance C after the switch: " + cAcks + " commits, " + cFails
                         + " refused; rows the demoted primary accepted after its lease changed: " + onDemoted);
                 assertThat(onDemoted).as("rows the demoted primary accepted after the switch").isZero();
@@ -196,16 +185,6 @@ class MultiInstanceTest {
     private static long failsBetween(ChildJvm app, long from, long to) {
         return app.lines().stream().filter(l -> l.startsWith("FAIL ")).mapToLong(l -> Long.parseLong(l.split(" ")[1]))
                 .filter(t -> t >= from && t <= to).count();
-    }
-
-    /** Rows the primary took itself after its lease was changed to name the secondary. */
-    private static int writesOnDemotedPrimary() throws SQLException {
-        try (Connection c = pg.primary().connect(DB); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select count(*) from ping, redundancy_lease l where l.id = 1"
-                     + " and l.active_node = 'secondary' and db_port = inet_server_port() and db_time > l.updated_at")) {
-            rs.next();
-            return rs.getInt(1);
-        }
     }
 
     private static void awaitDrained(Duration timeout) throws Exception {
