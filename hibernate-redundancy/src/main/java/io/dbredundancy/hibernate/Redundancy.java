@@ -2,6 +2,8 @@ package io.dbredundancy.hibernate;
 
 import io.dbredundancy.hibernate.health.SwitchEvent;
 import io.dbredundancy.hibernate.health.SwitchListener;
+import io.dbredundancy.hibernate.outcome.OutcomeResolver;
+import io.dbredundancy.hibernate.outcome.TransactionId;
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import io.dbredundancy.hibernate.routing.RuntimeLookup;
 import io.dbredundancy.hibernate.status.RedundancyStatus;
@@ -13,13 +15,16 @@ import io.dbredundancy.hibernate.sync.VerifyResult;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
+import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * The handle of one persistence unit's redundancy: its status, manual failover and failback, switch listeners, and
- * the sync tools (full copy, catch-up, verify, repair, sequences) over the unit's own pools. A sync run shows in
+ * The handle of one persistence unit's redundancy: its status, manual failover and failback, switch listeners, the
+ * outcome of a commit whose connection died ({@link #outcome(String)}), and the sync tools (full copy, catch-up, verify, repair, sequences) over the unit's own pools. A sync run shows in
  * {@code status()} as {@code syncStatus} {@code running}, then {@code idle} or {@code failed} with {@code lastSync}.
  *
  * <pre>{@code
@@ -155,6 +160,38 @@ public final class Redundancy {
             runtime.syncService(); // throws: no secondary
         }
         return activity.track(work);
+    }
+
+    /** How long {@link #outcome(String)} waits for a commit that is still running on the database. */
+    public static final Duration OUTCOME_WAIT = Duration.ofSeconds(5);
+
+    /**
+     * What became of the transaction of a {@link CommitOutcomeUnknownException} (its
+     * {@link CommitOutcomeUnknownException#transactionId()}): {@link CommitOutcome#COMMITTED} when its record is in
+     * either database; {@link CommitOutcome#NOT_COMMITTED} when the database it ran on is reachable and nothing there
+     * can still commit it; else {@link CommitOutcome#UNKNOWN} (ask again later). Waits up to {@link #OUTCOME_WAIT}
+     * for a commit still running there. Records are kept 24 hours. Runs on the caller's thread.
+     *
+     * @throws IllegalArgumentException when {@code transactionId} is not such an id (or null)
+     */
+    public CommitOutcome outcome(String transactionId) {
+        return outcome(transactionId, OUTCOME_WAIT);
+    }
+
+    /** {@link #outcome(String)}, waiting up to {@code maxWait} for a commit still running on the database. */
+    public CommitOutcome outcome(String transactionId, Duration maxWait) {
+        TransactionId id = TransactionId.parse(transactionId);
+        Objects.requireNonNull(maxWait, "maxWait");
+        Map<Node, javax.sql.DataSource> dataSources = new EnumMap<>(Node.class);
+        dataSources.put(Node.PRIMARY, runtime.dataSource(Node.PRIMARY));
+        if (runtime.config().redundancyEnabled()) {
+            dataSources.put(Node.SECONDARY, runtime.dataSource(Node.SECONDARY));
+        }
+        if (!dataSources.containsKey(id.node())) {
+            throw new IllegalArgumentException("[DB-Redundancy] transaction " + transactionId + " ran on the "
+                    + id.node() + " database, which this unit does not have");
+        }
+        return new OutcomeResolver(dataSources).resolve(id, maxWait);
     }
 
     /** Calls {@code listener} at every switch of the active node, on the unit's health thread. */

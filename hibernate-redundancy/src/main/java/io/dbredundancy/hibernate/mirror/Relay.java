@@ -31,6 +31,10 @@ final class Relay implements Runnable {
     static final long RETRY_MS = 500;
     /** After a wake-up, how long the relay lets more commits gather before it applies a batch (async mode). */
     static final long LINGER_MS = 15;
+    /** How long the source keeps its commit-outcome records ({@code redundancy_tx}). */
+    static final java.time.Duration OUTCOME_RETENTION = java.time.Duration.ofHours(24);
+    /** The old records are deleted at most this often. */
+    static final long PRUNE_INTERVAL_MS = 10 * 60_000;
     /** Sequences are moved along at most this often (and at every switch, from the rows). */
     static final long ALIGN_INTERVAL_MS = 200;
 
@@ -49,6 +53,7 @@ final class Relay implements Runnable {
     private Thread thread;
     private long lastCountsRefresh;
     private long lastAlign;
+    private long lastPrune;
     private long lockedSince;
     private long lockedWarned;
     private volatile boolean alignPending;
@@ -162,6 +167,9 @@ final class Relay implements Runnable {
         while (running) {
             Outcome outcome = cycle();
             refreshCounts(false);
+            if (outcome == Outcome.IDLE) {
+                pruneOutcomeRecords();
+            }
             if (outcome == Outcome.MORE) {
                 continue;
             }
@@ -440,7 +448,7 @@ final class Relay implements Runnable {
         try (Statement st = dst.createStatement()) {
             st.execute("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'");
         }
-        try (PreparedStatement ps = dst.prepareStatement("SELECT entry_id, outcome FROM redundancy_apply(?::jsonb, ?)")) {
+        try (PreparedStatement ps = dst.prepareStatement("SELECT entry_id, outcome FROM redundancy_apply_batch(?::jsonb, ?)")) {
             ps.setString(1, batch);
             ps.setBoolean(2, safe);
             try (ResultSet rs = ps.executeQuery()) {
@@ -505,6 +513,28 @@ final class Relay implements Runnable {
     private static boolean isTransient(String state) {
         return state.startsWith("40") || state.startsWith("53") || state.equals("55P03") || state.equals("57014")
                 || state.startsWith("08") || state.startsWith("57P");
+    }
+
+    /**
+     * Deletes the source's commit-outcome records older than {@link #OUTCOME_RETENTION}, at most every
+     * {@link #PRUNE_INTERVAL_MS} (each database's relay prunes its own; the delete is not journaled).
+     */
+    private void pruneOutcomeRecords() {
+        long now = System.currentTimeMillis();
+        if (now - lastPrune < PRUNE_INTERVAL_MS) {
+            return;
+        }
+        lastPrune = now;
+        try (Connection c = runtime.host().dataSource(source).getConnection()) {
+            c.setAutoCommit(true);
+            int n = io.dbredundancy.hibernate.outcome.OutcomeResolver.prune(c, OUTCOME_RETENTION);
+            if (n > 0) {
+                LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Deleted " + n + " commit-outcome record(s) older"
+                        + " than " + OUTCOME_RETENTION.toHours() + " h on " + source.id());
+            }
+        } catch (SQLException e) {
+            lastPrune = now - PRUNE_INTERVAL_MS + RETRY_MS * 20; // unreachable: try again in about 10 s
+        }
     }
 
     /** Refreshes the pending/lag/parked/conflict counts of this relay's journal at most once a second. */

@@ -1,6 +1,8 @@
 package io.dbredundancy.hibernate.mirror;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.outcome.CommitTracker;
+import io.dbredundancy.hibernate.outcome.TransactionId;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.engine.spi.TransactionCompletionCallbacks;
 
@@ -11,6 +13,7 @@ import java.sql.SQLException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The changes of one transaction (Envers' {@code AuditProcess} pattern): the rows and collections it touched, in
@@ -18,11 +21,17 @@ import java.util.Map;
  * before-completion callback, on the transaction's own connection, so a commit and its journal rows live or die
  * together. The rows' images are read by the database itself at that moment ({@code redundancy_capture}), so they
  * are exactly what commits.
+ * <p>
+ * The same statement records the transaction in {@code redundancy_tx} under a new {@link TransactionId} (no extra
+ * round trip) and hands the id to the connection ({@link CommitTracker}), so that a commit whose connection dies
+ * reports which transaction's outcome is unknown.
  */
 final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionCallback,
         TransactionCompletionCallbacks.AfterCompletionCallback {
 
-    static final String CAPTURE_SQL = "SELECT redundancy_capture(?, ?, ?::jsonb)";
+    /** Records the transaction first (FROM is evaluated before the select list), then journals its changes. */
+    static final String CAPTURE_SQL = "SELECT redundancy_capture(?, ?, ?::jsonb), b.xid"
+            + " FROM redundancy_tx_begin(?, ?, ?) AS b(xid)";
     /** SQLState of the fencing check of {@code redundancy_capture}: the lease names another node or a later epoch. */
     static final String FENCED = "RD001";
 
@@ -91,14 +100,24 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
         }
         try {
             Connection connection = session.getJdbcCoordinator().getLogicalConnection().getPhysicalConnection();
+            UUID tx = UUID.randomUUID();
+            long epoch = host.epochOf(connection);
+            long xid;
             try (PreparedStatement ps = connection.prepareStatement(CAPTURE_SQL)) {
-                ps.setLong(1, host.epochOf(connection));
+                ps.setLong(1, epoch);
                 ps.setString(2, origin.id());
                 ps.setString(3, json.toString());
+                ps.setObject(4, tx);
+                ps.setString(5, origin.id());
+                ps.setLong(6, epoch);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     lastJournalId = rs.getLong(1);
+                    xid = rs.getLong(2);
                 }
+            }
+            if (connection.isWrapperFor(CommitTracker.class)) {
+                connection.unwrap(CommitTracker.class).pendingTransaction(new TransactionId(origin, xid, tx).toString());
             }
         } catch (SQLException e) {
             if (FENCED.equals(e.getSQLState())) {

@@ -1,6 +1,9 @@
 package io.dbredundancy.hibernate.routing;
 
+import io.dbredundancy.hibernate.CommitOutcomeUnknownException;
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.health.FailureSignals;
+import io.dbredundancy.hibernate.outcome.CommitTracker;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -16,15 +19,20 @@ import java.util.concurrent.Executor;
 /**
  * A connection handed to a session: the pool's connection behind a thin proxy that (1) is tracked while in use, so
  * a switch away from a failed node can abort it and free the application thread blocked on it, and (2) reports the
- * connection errors of the application's own statements to the health monitor (passive signals).
+ * connection errors of the application's own statements to the health monitor (passive signals), and (3) turns a
+ * commit that fails with a connection error into a {@link CommitOutcomeUnknownException} carrying the id of the
+ * transaction it completes (handed over by the mirror's capture through {@link CommitTracker}).
  */
 final class TrackedConnection implements InvocationHandler {
+
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.routing");
 
     private final Connection delegate;
     private final Node node;
     private final RedundancyRuntime runtime;
     private final long epoch;
     private Connection proxy;
+    private String pendingTransaction;
 
     private TrackedConnection(Connection delegate, Node node, RedundancyRuntime runtime, long epoch) {
         this.delegate = delegate;
@@ -36,7 +44,7 @@ final class TrackedConnection implements InvocationHandler {
     static Connection wrap(Connection delegate, Node node, RedundancyRuntime runtime, long epoch) {
         TrackedConnection t = new TrackedConnection(delegate, node, runtime, epoch);
         t.proxy = (Connection) Proxy.newProxyInstance(TrackedConnection.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, t);
+                new Class<?>[] {Connection.class, CommitTracker.class}, t);
         runtime.track(node, t);
         return t.proxy;
     }
@@ -63,7 +71,21 @@ final class TrackedConnection implements InvocationHandler {
     public Object invoke(Object p, Method m, Object[] args) throws Throwable {
         switch (m.getName()) {
             case "close":
+                pendingTransaction = null;
                 runtime.untrack(node, this);
+                break;
+            case "pendingTransaction":
+                if (m.getDeclaringClass() == CommitTracker.class) {
+                    pendingTransaction = (String) args[0];
+                    return null;
+                }
+                break;
+            case "commit":
+                return commit(m);
+            case "rollback":
+                if (args == null || args.length == 0) { // not a savepoint's: the transaction ends
+                    pendingTransaction = null;
+                }
                 break;
             case "toString":
                 return "TrackedConnection[" + node + ", " + delegate + "]";
@@ -81,6 +103,25 @@ final class TrackedConnection implements InvocationHandler {
                     new StatementHandler(s));
         }
         return result;
+    }
+
+    /**
+     * Commits; a connection error on the way (the server, the network or the pool gave up on the connection) means
+     * the commit may or may not have happened: {@link CommitOutcomeUnknownException} with the pending transaction's id.
+     */
+    private Object commit(Method m) throws Throwable {
+        String transaction = pendingTransaction;
+        pendingTransaction = null;
+        try {
+            return call(delegate, m, null);
+        } catch (SQLException e) {
+            if (!FailureSignals.isConnectivityFailure(e)) {
+                throw e;
+            }
+            CommitOutcomeUnknownException unknown = new CommitOutcomeUnknownException(transaction, node, e);
+            LOG.log(System.Logger.Level.WARNING, unknown.getMessage());
+            throw unknown;
+        }
     }
 
     /** Marks a call {@link #answerAsProxy} leaves to the wrapped object. */
