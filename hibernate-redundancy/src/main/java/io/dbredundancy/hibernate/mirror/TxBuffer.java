@@ -92,7 +92,9 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
         try {
             Connection connection = session.getJdbcCoordinator().getLogicalConnection().getPhysicalConnection();
             try (PreparedStatement ps = connection.prepareStatement(CAPTURE_SQL)) {
-                ps.setLong(1, host.epochOf(connection));
+                // the epoch this instance serves the node in now (checked above): an instance that switched away and
+                // back serves it again, a stale one is refused by the lease
+                ps.setLong(1, host.epoch());
                 ps.setString(2, origin.id());
                 ps.setString(3, json.toString());
                 try (ResultSet rs = ps.executeQuery()) {
