@@ -49,17 +49,21 @@ final class CoreHost implements MirrorHost {
     }
 
     @Override
-    public long epochOf(java.sql.Connection connection) {
-        return RedundancyRuntime.epochOf(connection, core.state().epoch());
-    }
-
-    @Override
     public void fenced(Node node) {
         core.fenced(node);
     }
 
     @Override
     public void attach(MirrorRuntime mirror) {
+        // sessions on the new node wait for this (bounded): its sequences moved past its own rows at once, and past
+        // the other node's sequences too when that node did not fail (it answers quickly)
+        core.addSwitchPreparer((SwitchEvent e) -> {
+            Node to = e.to().node();
+            mirror.alignToOwnRows(to);
+            if (!e.fromFailed()) {
+                mirror.alignToOther(to);
+            }
+        });
         core.addListener((SwitchEvent e) -> {
             Node to = e.to().node();
             if (to == null) {
@@ -68,7 +72,9 @@ final class CoreHost implements MirrorHost {
             Node from = e.from().node();
             // off the health thread: these talk to the databases
             core.workers().execute(() -> {
-                mirror.beforeSwitch(to);
+                if (e.fromFailed()) {
+                    mirror.alignToOther(to); // a failed node may take the pool's whole wait to answer, if at all
+                }
                 mirror.afterSwitch(from, to, e.epoch());
             });
         });

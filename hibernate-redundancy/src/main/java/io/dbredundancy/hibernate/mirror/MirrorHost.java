@@ -40,14 +40,6 @@ public interface MirrorHost {
     /** The epoch of the last switch, carried by every journal entry (1 before the first switch). */
     long epoch();
 
-    /**
-     * The epoch in which {@code connection} (a session's connection) was handed out: the epoch its journal writes
-     * carry, checked against the database's lease. The current epoch by default.
-     */
-    default long epochOf(java.sql.Connection connection) {
-        return epoch();
-    }
-
     /** A journal write on {@code node} was refused by its lease (this instance writes on a demoted database). */
     default void fenced(Node node) {
     }

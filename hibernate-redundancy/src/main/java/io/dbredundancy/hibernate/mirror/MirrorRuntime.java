@@ -344,43 +344,54 @@ public final class MirrorRuntime implements AutoCloseable {
 
     /**
      * Before new sessions go to {@code to}: moves its sequences and identity columns past every id issued on the
-     * other node (from the other node's sequences when it answers, and from {@code to}'s own rows in any case), so
-     * no insert there hits a duplicate key. Best effort; returns the number of sequences moved.
+     * other node (from {@code to}'s own rows, and from the other node's sequences when it answers), so no insert there
+     * hits a duplicate key. Best effort; returns the number of sequences moved.
      */
     public int beforeSwitch(Node to) {
-        int moved = 0;
-        try (Connection dst = host.dataSource(to).getConnection()) {
-            // first from its own rows, at once: sessions may already be arriving, and asking a node that just
-            // failed can take the pool's whole wait
-            try (PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences_to_rows(?::jsonb)")) {
-                ps.setString(1, sequenceGenerators());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    moved += rs.getInt(1);
-                }
-            }
-            String positions = null;
-            try (Connection src = host.dataSource(to.other()).getConnection(); Statement st = src.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT redundancy_sequence_positions()::text")) {
+        return alignToOwnRows(to) + alignToOther(to);
+    }
+
+    /** Moves {@code to}'s sequences past its own rows' ids (those the relay brought from the other node included). */
+    public int alignToOwnRows(Node to) {
+        try (Connection dst = host.dataSource(to).getConnection();
+             PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences_to_rows(?::jsonb)")) {
+            ps.setString(1, sequenceGenerators());
+            try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                positions = rs.getString(1);
-            } catch (SQLException e) {
-                // the other node is down: its rows here are all we know
-            }
-            if (positions != null) {
-                try (PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences(?::jsonb)")) {
-                    ps.setString(1, positions);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        moved += rs.getInt(1);
-                    }
-                }
+                return rs.getInt(1);
             }
         } catch (SQLException e) {
-            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Could not align the sequences of " + to.id()
-                    + " before the switch: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
+            warnNotAligned(to, e);
+            return 0;
         }
-        return moved;
+    }
+
+    /** Moves {@code to}'s sequences past the other node's sequences; 0 when the other node does not answer. */
+    public int alignToOther(Node to) {
+        String positions;
+        try (Connection src = host.dataSource(to.other()).getConnection(); Statement st = src.createStatement();
+             ResultSet rs = st.executeQuery("SELECT redundancy_sequence_positions()::text")) {
+            rs.next();
+            positions = rs.getString(1);
+        } catch (SQLException e) {
+            return 0; // the other node is down: the rows it sent are all we know
+        }
+        try (Connection dst = host.dataSource(to).getConnection();
+             PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences(?::jsonb)")) {
+            ps.setString(1, positions);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            warnNotAligned(to, e);
+            return 0;
+        }
+    }
+
+    private static void warnNotAligned(Node to, SQLException e) {
+        LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Could not align the sequences of " + to.id()
+                + " at the switch: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
     }
 
     /** After the switch to {@code to} in {@code epoch}: records the epoch in both databases (where reachable). */

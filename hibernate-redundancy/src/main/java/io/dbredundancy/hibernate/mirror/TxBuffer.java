@@ -101,7 +101,9 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
         try {
             Connection connection = session.getJdbcCoordinator().getLogicalConnection().getPhysicalConnection();
             UUID tx = UUID.randomUUID();
-            long epoch = host.epochOf(connection);
+            // the epoch this instance serves the node in now (checked above): an instance that switched away and
+            // back serves it again, a stale one is refused by the lease
+            long epoch = host.epoch();
             long xid;
             try (PreparedStatement ps = connection.prepareStatement(CAPTURE_SQL)) {
                 ps.setLong(1, epoch);

@@ -82,11 +82,31 @@ public final class RedundancyRuntime implements AutoCloseable {
     private volatile SchemaMigrator migrator;
     private final long acquireTimeoutMs;
     private final LeaseKeeper leases;
+    private final List<SwitchPreparer> preparers = new CopyOnWriteArrayList<>();
+    private volatile Gate gate;
+    private final java.util.concurrent.atomic.AtomicLong lastFencedEpoch = new java.util.concurrent.atomic.AtomicLong(-1);
+    /** How long a session waits for the preparers of a switch before it goes on anyway. */
+    private final long prepareWaitMs;
+
+    /**
+     * SPI: work that must finish before sessions use the node a switch went to (moving its sequences past the ids
+     * issued on the other node, say). Runs on a worker right after the switch; new sessions on that node wait for it,
+     * up to {@code max(1000, 2 × health.timeout_ms)} ms. Keep it short and bounded.
+     */
+    @FunctionalInterface
+    public interface SwitchPreparer {
+        void prepare(SwitchEvent switched) throws Exception;
+    }
+
+    /** The preparation of the switch to {@code node} in {@code epoch}. */
+    private record Gate(Node node, long epoch, CompletableFuture<Void> done) {
+    }
 
     private RedundancyRuntime(String unit, RedundancyConfig config, Clock clock) {
         this.unit = unit;
         this.config = config;
         this.acquireTimeoutMs = Math.max(1000, 2 * config.healthTimeoutMs());
+        this.prepareWaitMs = acquireTimeoutMs;
         this.workers = Executors.newCachedThreadPool(daemon("db-redundancy-worker-" + unit));
         this.probeThreads = new ThreadPoolExecutor(0, 16, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 daemon("db-redundancy-probe-" + unit));
@@ -456,6 +476,11 @@ public final class RedundancyRuntime implements AutoCloseable {
         monitor.addListener(listener);
     }
 
+    /** Adds work every switch must finish before sessions use its node; see {@link SwitchPreparer}. */
+    public void addSwitchPreparer(SwitchPreparer preparer) {
+        preparers.add(preparer);
+    }
+
     public void removeListener(SwitchListener listener) {
         monitor.removeListener(listener);
     }
@@ -512,8 +537,11 @@ public final class RedundancyRuntime implements AutoCloseable {
      * epoch): read the leases now, so this instance follows at once.
      */
     public void fenced(Node node) {
-        LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] a write on the " + node + " database was refused by its"
-                + " lease: another instance switched; following");
+        long epoch = monitor.state().epoch();
+        if (lastFencedEpoch.getAndSet(epoch) != epoch) {
+            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] a write on the " + node + " database was refused by"
+                    + " its lease (this instance is in epoch " + epoch + "): another instance switched; following");
+        }
         if (leases != null) {
             leases.wake();
         }
@@ -522,18 +550,6 @@ public final class RedundancyRuntime implements AutoCloseable {
     /** The highest lease this instance has read from the databases, or null (none yet, or no lease table). */
     public Lease lease() {
         return monitor.knownLease();
-    }
-
-    /**
-     * The epoch in which {@code connection} (as a session got it from this plugin) was handed out, or
-     * {@code fallback} for any other connection.
-     */
-    public static long epochOf(Connection connection, long fallback) {
-        if (connection != null && java.lang.reflect.Proxy.isProxyClass(connection.getClass())
-                && java.lang.reflect.Proxy.getInvocationHandler(connection) instanceof TrackedConnection t) {
-            return t.epoch();
-        }
-        return fallback;
     }
 
     public SwitchEvent failover() {
@@ -600,6 +616,20 @@ public final class RedundancyRuntime implements AutoCloseable {
 
     /** The provider's reaction to a switch: free threads blocked on the failed node, evict pools and the cache. */
     private void onSwitch(SwitchEvent e) {
+        Node to = e.to().node();
+        if (to != null && !preparers.isEmpty()) {
+            List<SwitchPreparer> work = List.copyOf(preparers);
+            gate = new Gate(to, e.epoch(), CompletableFuture.runAsync(() -> {
+                for (SwitchPreparer p : work) {
+                    try {
+                        p.prepare(e);
+                    } catch (Exception ex) {
+                        LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] preparing the switch to the " + to
+                                + " failed: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(ex)));
+                    }
+                }
+            }, workers));
+        }
         Node from = e.from().node();
         if (from != null) {
             if (e.fromFailed()) {
@@ -656,6 +686,7 @@ public final class RedundancyRuntime implements AutoCloseable {
         if (s.active() == ActiveNode.NONE || h == null || (s.active().node() != node && !h.up())) {
             throw unavailable(node, s);
         }
+        awaitPrepared(node, s);
         Connection c;
         try {
             c = acquire(node, s.epoch());
@@ -664,6 +695,41 @@ public final class RedundancyRuntime implements AutoCloseable {
             throw e;
         }
         return TrackedConnection.wrap(c, node, this, s.epoch());
+    }
+
+    /**
+     * Waits (bounded) until the preparers of the switch that made {@code node} active are done. The gate is set by
+     * the first switch listener, a moment after the state changed: a session that sees the new state first waits
+     * that moment for it.
+     */
+    private void awaitPrepared(Node node, HealthState s) {
+        if (preparers.isEmpty() || s.active().node() != node) {
+            return;
+        }
+        Gate g = gate;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(prepareWaitMs);
+        while ((g == null || g.epoch() < s.epoch()) && s.epoch() > 0
+                && Duration.between(s.lastSwitch(), monitor.clock().instant()).toMillis() < 100) {
+            if (System.nanoTime() - deadline >= 0) {
+                return;
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+            g = gate;
+        }
+        if (g == null || g.node() != node || g.done().isDone()) {
+            return;
+        }
+        try {
+            g.done().get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] the switch to the " + node + " is still being"
+                    + " prepared after " + prepareWaitMs + " ms; sessions go on");
+        } catch (java.util.concurrent.ExecutionException e) {
+            // logged by the preparer
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
