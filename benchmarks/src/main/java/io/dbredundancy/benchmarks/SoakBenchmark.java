@@ -224,8 +224,10 @@ public final class SoakBenchmark {
         System.out.printf("manual switches refused and retried: %d %s%n", manualRefusals, refusalKinds);
         System.out.printf(Locale.ROOT, "load: %d commits, %d failed attempts (%.2f per switch; transient errors around"
                 + " switches are expected, the application retries)%n", commits, errors, errors / (double) Math.max(1, done));
-        List<Map.Entry<String, Long>> kinds = new ArrayList<>(writeLoad.errorKinds());
-        kinds.addAll(readLoad.errorKinds());
+        Map<String, Long> merged = new TreeMap<>();
+        writeLoad.errorKinds().forEach(en -> merged.merge("writers: " + en.getKey(), en.getValue(), Long::sum));
+        readLoad.errorKinds().forEach(en -> merged.merge("readers: " + en.getKey(), en.getValue(), Long::sum));
+        List<Map.Entry<String, Long>> kinds = new ArrayList<>(merged.entrySet());
         kinds.sort(Map.Entry.<String, Long>comparingByValue().reversed());
         for (Map.Entry<String, Long> k : kinds.subList(0, Math.min(8, kinds.size()))) {
             System.out.printf("    %6d  %s%n", k.getValue(), k.getKey());
