@@ -196,9 +196,11 @@ public final class SoakBenchmark {
                 nextReport += 100;
                 double s = (System.nanoTime() - t0) / 1e9;
                 System.out.printf(Locale.ROOT, "  %4d switches in %5.1f s (%.2f/s, %d faults): %d commits, %d failed"
-                                + " attempts, %d threads (%d plugin), heap %d MB, load average %.1f%n",
+                                + " attempts, %d threads (%d plugin), server connections %d + %d, heap %d MB (no GC),"
+                                + " load average %.1f%n",
                         done, s, done / s, faults, committed() - commitsBefore, failed() - errorsBefore,
-                        Thread.activeCount(), pluginThreads().size(),
+                        Thread.activeCount(), pluginThreads().size(), total(serverConnections(pair.primary())),
+                        total(serverConnections(pair.secondary())),
                         ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20, loadAverage());
             }
         }
@@ -555,6 +557,10 @@ public final class SoakBenchmark {
     private static List<String> pluginThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
                 .filter(n -> n.startsWith(THREAD_PREFIX)).sorted().toList();
+    }
+
+    private static int total(Map<String, Integer> connections) {
+        return connections.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     private long committed() {

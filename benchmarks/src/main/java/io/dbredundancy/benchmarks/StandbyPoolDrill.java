@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * every thread has committed on the secondary.
  *
  * <p>Options ({@code --name=value}): {@code reps} (5), {@code threads} (4), {@code min-idle} (0,2,4: the variants),
- * {@code timeout-seconds} (60).
+ * {@code timeout-seconds} (60), {@code stacks} (prints where the application threads are when the switch is published).
  */
 public final class StandbyPoolDrill {
 
@@ -41,6 +41,7 @@ public final class StandbyPoolDrill {
     private final int threads;
     private final List<Integer> variants = new ArrayList<>();
     private final Duration timeout;
+    private final boolean stacks;
 
     private StandbyPoolDrill(Map<String, String> o) {
         reps = Integer.parseInt(o.getOrDefault("reps", "5"));
@@ -49,6 +50,7 @@ public final class StandbyPoolDrill {
             variants.add(Integer.parseInt(v.trim()));
         }
         timeout = Duration.ofSeconds(Long.parseLong(o.getOrDefault("timeout-seconds", "60")));
+        stacks = o.containsKey("stacks");
     }
 
     public static void main(String[] args) throws Exception {
@@ -157,6 +159,22 @@ public final class StandbyPoolDrill {
         });
         HikariPoolMXBean standby = ((HikariDataSource) redundancy.runtime().dataSource(Node.SECONDARY)).getHikariPoolMXBean();
         WriteLoad load = new WriteLoad(emf, threads, WriteLoad.Kind.WRITE, true, FailoverDrill.SEED_ROWS, "standby-" + minIdle);
+        if (stacks) {
+            // where the application threads are when the switch is published (--stacks: the wait's diagnosis)
+            redundancy.addListener(e -> {
+                for (Thread t : load.threads()) {
+                    StackTraceElement[] st = t.getStackTrace();
+                    StringBuilder b = new StringBuilder("    at the switch: " + t.getName() + " " + t.getState() + ":");
+                    for (int k = 0; k < Math.min(12, st.length); k++) {
+                        if (!st[k].getClassName().startsWith("java.") && !st[k].getClassName().startsWith("jdk.")) {
+                            b.append(' ').append(st[k].getClassName().replaceAll(".*\\.", "")).append('.')
+                                    .append(st[k].getMethodName()).append(':').append(st[k].getLineNumber());
+                        }
+                    }
+                    System.out.println(b);
+                }
+            });
+        }
         try {
             long warmDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             WriteLoad.sleep(1_000);
