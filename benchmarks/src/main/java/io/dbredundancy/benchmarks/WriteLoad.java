@@ -115,9 +115,10 @@ final class WriteLoad implements AutoCloseable {
             root = root.getCause();
         }
         String msg = String.valueOf(root.getMessage()).replaceAll("[0-9]+", "N");
-        int cut = msg.indexOf(':');
-        msg = msg.substring(0, Math.min(cut < 0 ? msg.length() : cut, 70));
-        String key = root.getClass().getSimpleName() + ": " + msg;
+        int cut = msg.indexOf('\n');
+        msg = msg.substring(0, Math.min(cut < 0 ? msg.length() : cut, 100));
+        String state = root instanceof java.sql.SQLException sql && sql.getSQLState() != null ? " [" + sql.getSQLState() + "]" : "";
+        String key = root.getClass().getSimpleName() + state + ": " + msg;
         if (errorKinds.size() >= 40 && !errorKinds.containsKey(key)) {
             key = "other";
         }
