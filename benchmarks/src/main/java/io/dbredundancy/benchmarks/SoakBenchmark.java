@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
+import io.dbredundancy.hibernate.health.ActiveNode;
 import io.dbredundancy.hibernate.health.SwitchEvent;
 import io.dbredundancy.hibernate.health.SwitchKind;
 import io.dbredundancy.hibernate.mirror.MirrorRuntime;
@@ -74,6 +75,8 @@ public final class SoakBenchmark {
     private final List<String> stalls = new ArrayList<>();
     private long longestSwitchMs;
     private long longestFaultCycleMs;
+    private volatile boolean inFaultCycle;
+    private final AtomicLong unexpected = new AtomicLong();
 
     private SoakBenchmark(Map<String, String> o) {
         switches = Integer.parseInt(o.getOrDefault("switches", System.getProperty("soak.switches", "1000")));
@@ -222,7 +225,8 @@ public final class SoakBenchmark {
                         + " listener; longest manual switch incl. first progress %d ms, longest fault cycle %d ms%n",
                 done, seconds, done / seconds, done - 2 * faults, 2 * faults, faults, events, longestSwitchMs,
                 longestFaultCycleMs);
-        System.out.printf("events by kind (whole run): %s%n", kindsLine());
+        System.out.printf("events by kind (whole run): %s; switches not caused by this program: %d%n", kindsLine(),
+                unexpected.get());
         System.out.printf("manual switches refused and retried: %d %s%n", manualRefusals, refusalKinds);
         System.out.printf(Locale.ROOT, "load: %d commits, %d failed attempts (%.2f per switch; transient errors around"
                 + " switches are expected, the application retries)%n", commits, errors, errors / (double) Math.max(1, done));
@@ -248,6 +252,17 @@ public final class SoakBenchmark {
     private void onSwitch(SwitchEvent e) {
         switchEvents.incrementAndGet();
         eventKinds.get(e.kind()).incrementAndGet();
+        if (e.kind() != SwitchKind.MANUAL_FAILOVER && e.kind() != SwitchKind.MANUAL_FAILBACK && !inFaultCycle) {
+            // not caused by this program: say what happened and whether the servers run (off the health thread)
+            unexpected.incrementAndGet();
+            Thread report = new Thread(() -> System.out.printf("UNEXPECTED switch %s -> %s (%s): %s; primary"
+                            + " server running %s, secondary server running %s%n%s%n", e.from(), e.to(), e.kind(),
+                    e.reason(), pair.primary().isRunning(), pair.secondary().isRunning(),
+                    e.to() == ActiveNode.NONE ? "secondary server log:\n" + pair.secondary().logTail() : ""),
+                    "soak-report");
+            report.setDaemon(true);
+            report.start();
+        }
     }
 
     private String kindsLine() {
@@ -268,12 +283,17 @@ public final class SoakBenchmark {
     private int manualSwitch() {
         long t = System.nanoTime();
         long deadline = t + Duration.ofSeconds(60).toNanos();
-        boolean toSecondary = "primary".equals(active());
+        boolean toSecondary;
         while (true) {
+            String from = active();
+            toSecondary = "primary".equals(from);
             try {
+                if (!"primary".equals(from) && !"secondary".equals(from)) {
+                    throw new IllegalStateException("no database serves (" + from + ")");
+                }
                 SwitchEvent e = toSecondary ? redundancy.failover() : redundancy.failback();
                 if (e == null) {
-                    throw new IllegalStateException("no switch: " + active() + " already serves");
+                    throw new IllegalStateException("no switch: the target serves already (an automatic switch came first)");
                 }
                 break;
             } catch (IllegalStateException refused) {
@@ -300,6 +320,7 @@ public final class SoakBenchmark {
         }
         long t = System.nanoTime();
         LinkProxy link = pair.primaryProxy();
+        inFaultCycle = true;
         link.cut();
         try {
             await("automatic failover after the link cut", 30, () -> "secondary".equals(active()));
@@ -307,7 +328,11 @@ public final class SoakBenchmark {
         } finally {
             link.restore();
         }
-        await("automatic failback after the link came back", 120, () -> "primary".equals(active()));
+        try {
+            await("automatic failback after the link came back", 120, () -> "primary".equals(active()));
+        } finally {
+            inFaultCycle = false;
+        }
         awaitProgress("automatic failback");
         longestFaultCycleMs = Math.max(longestFaultCycleMs, (System.nanoTime() - t) / 1_000_000);
         return 2 + extra;
