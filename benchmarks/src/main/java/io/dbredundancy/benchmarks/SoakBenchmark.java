@@ -321,6 +321,7 @@ public final class SoakBenchmark {
         long t = System.nanoTime();
         LinkProxy link = pair.primaryProxy();
         inFaultCycle = true;
+        long failbacksBefore = eventKinds.get(SwitchKind.FAILBACK).get() + eventKinds.get(SwitchKind.RECOVERED).get();
         link.cut();
         try {
             await("automatic failover after the link cut", 30, () -> "secondary".equals(active()));
@@ -330,6 +331,9 @@ public final class SoakBenchmark {
         }
         try {
             await("automatic failback after the link came back", 120, () -> "primary".equals(active()));
+            // the state is published before the listeners run: let the listener hear the failback as this cycle's
+            await("the failback event", 10, () -> eventKinds.get(SwitchKind.FAILBACK).get()
+                    + eventKinds.get(SwitchKind.RECOVERED).get() > failbacksBefore);
         } finally {
             inFaultCycle = false;
         }
