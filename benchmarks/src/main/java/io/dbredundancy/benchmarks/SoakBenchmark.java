@@ -76,6 +76,10 @@ public final class SoakBenchmark {
     private long longestSwitchMs;
     private long longestFaultCycleMs;
     private volatile boolean inFaultCycle;
+    /** When each switch happened and its kind, to place a duplicate key among them (allocated up front: no growth). */
+    private final long[] switchAtMillis;
+    private final byte[] switchKinds;
+    private final java.util.concurrent.atomic.AtomicInteger switchCount = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicLong unexpected = new AtomicLong();
 
     private SoakBenchmark(Map<String, String> o) {
@@ -89,6 +93,8 @@ public final class SoakBenchmark {
         mirror = o.getOrDefault("mirror", "async");
         maxNanos = Duration.ofMinutes(Long.parseLong(o.getOrDefault("max-minutes", "14"))).toNanos();
         stallMs = Long.parseLong(o.getOrDefault("stall-ms", "5000"));
+        switchAtMillis = new long[switches + warmupSwitches + 1_000];
+        switchKinds = new byte[switchAtMillis.length];
         for (SwitchKind k : SwitchKind.values()) {
             eventKinds.put(k, new AtomicLong());
         }
@@ -238,6 +244,7 @@ public final class SoakBenchmark {
         for (Map.Entry<String, Long> k : kinds.subList(0, Math.min(8, kinds.size()))) {
             System.out.printf("    %6d  %s%n", k.getValue(), k.getKey());
         }
+        printDuplicateKeys();
         System.out.println();
         printTable(before, after);
         System.out.println();
@@ -249,7 +256,59 @@ public final class SoakBenchmark {
         return stuck.isEmpty() ? 0 : 2;
     }
 
+    /**
+     * For the first duplicate-key failures: the row that already held the id, on each database (which writer, its
+     * counter, when), next to the failed attempt, and the switches around it.
+     */
+    private void printDuplicateKeys() {
+        List<WriteLoad.ErrorSample> samples = writeLoad.duplicateKeySamples();
+        if (samples.isEmpty()) {
+            return;
+        }
+        System.out.println("duplicate keys, first " + samples.size() + " (failed attempt: writer, its n, time; the row"
+                + " already there on each database: writer, n, created_at):");
+        java.util.regex.Pattern id = java.util.regex.Pattern.compile("\\(id\\)=\\((\\d+)\\)");
+        for (WriteLoad.ErrorSample e : samples) {
+            java.util.regex.Matcher m = id.matcher(e.message());
+            StringBuilder b = new StringBuilder("    w" + e.worker() + " n=" + e.n() + " at " + e.at() + ": ");
+            if (!m.find()) {
+                System.out.println(b.append(e.message().replace('\n', ' ')));
+                continue;
+            }
+            long key = Long.parseLong(m.group(1));
+            b.append("id ").append(key);
+            for (Node n : Node.values()) {
+                PgServer server = n == Node.PRIMARY ? pair.primary() : pair.secondary();
+                try (Connection c = server.connect(FailoverDrill.DB);
+                     java.sql.PreparedStatement ps = c.prepareStatement(
+                             "SELECT worker, n, created_at FROM drill_event WHERE id = ?")) {
+                    ps.setLong(1, key);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        b.append("; ").append(n.id()).append(": ").append(rs.next()
+                                ? "w" + rs.getInt(1) + " n=" + rs.getLong(2) + " at " + rs.getTimestamp(3).toInstant()
+                                : "absent");
+                    }
+                } catch (Exception ex) {
+                    b.append("; ").append(n.id()).append(": ").append(ex.getMessage());
+                }
+            }
+            b.append("; switches around: ");
+            for (int i = 0; i < Math.min(switchCount.get(), switchAtMillis.length); i++) {
+                if (Math.abs(switchAtMillis[i] - e.at().toEpochMilli()) < 1_500) {
+                    b.append(SwitchKind.values()[switchKinds[i]]).append('@')
+                            .append(java.time.Instant.ofEpochMilli(switchAtMillis[i])).append(' ');
+                }
+            }
+            System.out.println(b);
+        }
+    }
+
     private void onSwitch(SwitchEvent e) {
+        int slot = switchCount.getAndIncrement();
+        if (slot < switchAtMillis.length) {
+            switchAtMillis[slot] = e.time().toEpochMilli();
+            switchKinds[slot] = (byte) e.kind().ordinal();
+        }
         switchEvents.incrementAndGet();
         eventKinds.get(e.kind()).incrementAndGet();
         if (e.kind() != SwitchKind.MANUAL_FAILOVER && e.kind() != SwitchKind.MANUAL_FAILBACK && !inFaultCycle) {

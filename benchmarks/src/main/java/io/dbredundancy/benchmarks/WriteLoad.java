@@ -93,7 +93,7 @@ final class WriteLoad implements AutoCloseable {
                 longestNanos.accumulateAndGet(end - start, Math::max);
             } catch (RuntimeException e) {
                 failed.incrementAndGet();
-                countErrorKind(e);
+                countErrorKind(e, worker, n - 1);
                 longestNanos.accumulateAndGet(System.nanoTime() - start, Math::max);
                 rollbackQuietly(em);
                 sleep(5);
@@ -109,7 +109,18 @@ final class WriteLoad implements AutoCloseable {
     }
 
     /** Errors by the innermost cause's class and first words (bounded: at most 40 kinds, the rest as "other"). */
-    private void countErrorKind(RuntimeException e) {
+    /** A failed attempt kept for diagnosis: worker, its counter {@code n}, wall-clock time, innermost message. */
+    record ErrorSample(int worker, long n, java.time.Instant at, String message) {
+    }
+
+    private final ConcurrentLinkedQueue<ErrorSample> duplicateKeys = new ConcurrentLinkedQueue<>();
+
+    /** The first failed attempts with SQLState 23505 (duplicate key), at most 10. */
+    List<ErrorSample> duplicateKeySamples() {
+        return List.copyOf(duplicateKeys);
+    }
+
+    private void countErrorKind(RuntimeException e, int worker, long n) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
@@ -119,6 +130,9 @@ final class WriteLoad implements AutoCloseable {
         msg = msg.substring(0, Math.min(cut < 0 ? msg.length() : cut, 100));
         String state = root instanceof java.sql.SQLException sql && sql.getSQLState() != null ? " [" + sql.getSQLState() + "]" : "";
         String key = root.getClass().getSimpleName() + state + ": " + msg;
+        if (state.equals(" [23505]") && duplicateKeys.size() < 10) {
+            duplicateKeys.add(new ErrorSample(worker, n, java.time.Instant.now(), String.valueOf(root.getMessage())));
+        }
         if (errorKinds.size() >= 40 && !errorKinds.containsKey(key)) {
             key = "other";
         }
