@@ -76,6 +76,8 @@ public final class SoakBenchmark {
     private long longestSwitchMs;
     private long longestFaultCycleMs;
     private volatile boolean inFaultCycle;
+    private boolean loadPaused;
+    private int gatePauses;
     /** When each switch happened and its kind, to place a duplicate key among them (allocated up front: no growth). */
     private final long[] switchAtMillis;
     private final byte[] switchKinds;
@@ -233,7 +235,8 @@ public final class SoakBenchmark {
                 longestFaultCycleMs);
         System.out.printf("events by kind (whole run): %s; switches not caused by this program: %d%n", kindsLine(),
                 unexpected.get());
-        System.out.printf("manual switches refused and retried: %d %s%n", manualRefusals, refusalKinds);
+        System.out.printf("manual switches refused and retried: %d %s; load paused for a failback refused over 10 s:"
+                + " %d time(s)%n", manualRefusals, refusalKinds, gatePauses);
         System.out.printf(Locale.ROOT, "load: %d commits, %d failed attempts (%.2f per switch; transient errors around"
                 + " switches are expected, the application retries)%n", commits, errors, errors / (double) Math.max(1, done));
         Map<String, Long> merged = new TreeMap<>();
@@ -314,11 +317,17 @@ public final class SoakBenchmark {
         if (e.kind() != SwitchKind.MANUAL_FAILOVER && e.kind() != SwitchKind.MANUAL_FAILBACK && !inFaultCycle) {
             // not caused by this program: say what happened and whether the servers run (off the health thread)
             unexpected.incrementAndGet();
-            Thread report = new Thread(() -> System.out.printf("UNEXPECTED switch %s -> %s (%s): %s; primary"
+            Thread report = new Thread(() -> {
+                try {
+                    System.out.printf("UNEXPECTED switch %s -> %s (%s): %s; primary"
                             + " server running %s, secondary server running %s%n%s%n", e.from(), e.to(), e.kind(),
                     e.reason(), pair.primary().isRunning(), pair.secondary().isRunning(),
-                    e.to() == ActiveNode.NONE ? "secondary server log:\n" + pair.secondary().logTail() : ""),
-                    "soak-report");
+                    e.to() == ActiveNode.NONE ? "secondary server log:\n" + pair.secondary().logTail() : "");
+                } catch (RuntimeException closing) {
+                    System.out.printf("UNEXPECTED switch %s -> %s (%s): %s (servers closing)%n", e.from(), e.to(),
+                            e.kind(), e.reason());
+                }
+            }, "soak-report");
             report.setDaemon(true);
             report.start();
         }
@@ -361,14 +370,31 @@ public final class SoakBenchmark {
                 kind = kind.substring(0, Math.min(60, kind.length()));
                 refusalKinds.merge(kind, 1L, Long::sum);
                 if (System.nanoTime() > deadline) {
+                    resumeLoad();
                     throw new IllegalStateException("manual switch refused for 60 s: " + refused.getMessage(), refused);
+                }
+                if (!loadPaused && System.nanoTime() - t > Duration.ofSeconds(10).toNanos()) {
+                    // the load outruns the relay on a loaded machine and the failback gate stays shut: let it drain
+                    loadPaused = true;
+                    gatePauses++;
+                    writeLoad.pause();
+                    readLoad.pause();
                 }
                 WriteLoad.sleep(20);
             }
         }
+        resumeLoad();
         awaitProgress("manual " + (toSecondary ? "failover" : "failback"));
         longestSwitchMs = Math.max(longestSwitchMs, (System.nanoTime() - t) / 1_000_000);
         return 1;
+    }
+
+    private void resumeLoad() {
+        if (loadPaused) {
+            loadPaused = false;
+            writeLoad.resume();
+            readLoad.resume();
+        }
     }
 
     /** Cut of the primary's link, automatic failover, restore, automatic failback: two switches. */
@@ -470,8 +496,37 @@ public final class SoakBenchmark {
 
     /** Healthy on the primary, both journals drained, load running 3 s on the primary. */
     private void settle() {
-        await("healthy status on the primary", 120,
-                () -> "healthy".equals(redundancy.status().status()) && "primary".equals(active()));
+        BooleanSupplier healthyOnPrimary = () -> "healthy".equals(redundancy.status().status()) && "primary".equals(active());
+        try {
+            await("healthy status on the primary", 30, healthyOnPrimary);
+        } catch (IllegalStateException notYet) {
+            // an automatic failover of its own (a probe time-out on a loaded machine) and a failback gate that does
+            // not open while the load outruns the relay: pause the load, let the journal drain, fail back by hand
+            System.out.println("settle: not healthy on the primary after 30 s (" + redundancy.status().toJson()
+                    + "); pausing the load and failing back");
+            writeLoad.pause();
+            readLoad.pause();
+            try {
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                while (!healthyOnPrimary.getAsBoolean()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("not healthy on the primary within 150 s: "
+                                + redundancy.status().toJson());
+                    }
+                    if ("secondary".equals(active())) {
+                        try {
+                            redundancy.failback();
+                        } catch (IllegalStateException refused) {
+                            // the gate: wait for the relay
+                        }
+                    }
+                    WriteLoad.sleep(200);
+                }
+            } finally {
+                writeLoad.resume();
+                readLoad.resume();
+            }
+        }
         MirrorRuntime m = MirrorRuntime.of(emf.unwrap(SessionFactory.class));
         WriteLoad.sleep(3_000);
         if (m != null) {
