@@ -30,7 +30,11 @@ final class LeaseCommands {
               active_node text   not null,
               epoch       bigint not null,
               holder      text,
-              updated_at  timestamptz)""";
+              updated_at  timestamptz,
+              renewed_at  timestamptz,
+              manual      boolean not null default false);
+            alter table redundancy_lease add column if not exists renewed_at timestamptz;
+            alter table redundancy_lease add column if not exists manual boolean not null default false""";
 
     private LeaseCommands() {
     }
@@ -97,14 +101,27 @@ final class LeaseCommands {
             long next = epoch + 1;
             String holder = "redundancy-cli@" + host();
             for (Connection c : open.values()) {
-                try (PreparedStatement ps = c.prepareStatement("""
-                        insert into redundancy_lease (id, active_node, epoch, holder, updated_at) values (1, ?, ?, ?, now())
+                // FOR UPDATE waits for the transactions that passed the fencing check under the old lease
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement();
+                     PreparedStatement ps = c.prepareStatement("""
+                        insert into redundancy_lease (id, active_node, epoch, holder, manual, updated_at, renewed_at)
+                        values (1, ?, ?, ?, ?, now(), now())
                         on conflict (id) do update set active_node = excluded.active_node, epoch = excluded.epoch,
-                          holder = excluded.holder, updated_at = now()""")) {
+                          holder = excluded.holder, manual = excluded.manual, updated_at = now(), renewed_at = now()""")) {
+                    st.execute("set local lock_timeout = '5s'");
+                    st.execute("select 1 from redundancy_lease where id = 1 for update");
                     ps.setString(1, active.id());
                     ps.setLong(2, next);
                     ps.setString(3, holder);
+                    ps.setBoolean(4, active == Node.SECONDARY);
                     ps.executeUpdate();
+                    c.commit();
+                } catch (SQLException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
                 }
             }
             List<String> written = new ArrayList<>();

@@ -58,6 +58,12 @@ public final class HealthMonitor implements AutoCloseable {
     private HealthScheduler.Task nextTick;
     private long nextTickAt = Long.MAX_VALUE;
     private String lastGateHold;
+    // the lease as this instance last read it from each database (scheduler thread only)
+    private final Map<Node, Lease> leases = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Node, Long> leaseReadAt = new EnumMap<>(Node.class);
+    private final java.util.Set<Node> leaseSupported = java.util.EnumSet.noneOf(Node.class);
+    private final Map<Node, Long> upSince = new EnumMap<>(Node.class);
+    private String lastLeaseHold;
 
     /** One probe in flight. Touched only on the scheduler thread. */
     private static final class Probe {
@@ -175,6 +181,45 @@ public final class HealthMonitor implements AutoCloseable {
         s.incrementAndGet();
         wake();
         return true;
+    }
+
+    /**
+     * What an instance read from {@code node}'s lease row ({@code supported} false when that database has no lease
+     * table; {@code lease} null when it has no row yet). A lease of a later epoch than this instance's is followed at
+     * once: the instance switches to the node it names (or serves from none when it cannot reach that node). Runs on
+     * the scheduler thread.
+     */
+    public void observeLease(Node node, boolean supported, Lease lease) {
+        if (closed || !schedules.containsKey(node)) {
+            return;
+        }
+        long readAt = clock.millis();
+        scheduler.execute(() -> {
+            if (supported) {
+                leaseSupported.add(node);
+                leaseReadAt.put(node, readAt);
+                if (lease == null) {
+                    leases.remove(node);
+                } else {
+                    leases.put(node, lease);
+                }
+            } else {
+                leaseSupported.remove(node);
+                leases.remove(node);
+            }
+            reevaluate();
+        });
+    }
+
+    /** The highest lease read from any database, or null. */
+    public Lease knownLease() {
+        Lease best = null;
+        for (Lease l : List.copyOf(leases.values())) {
+            if (best == null || l.outranks(best.epoch(), ActiveNode.of(best.active()))) {
+                best = l;
+            }
+        }
+        return best;
     }
 
     private void wake() {
@@ -363,25 +408,151 @@ public final class HealthMonitor implements AutoCloseable {
             int rise = cur.active() == ActiveNode.NONE ? 1 : policy.failbackThreshold();
             NodeHealth nh = r.ok() ? h.success(r.latencyMs(), now, rise)
                     : h.failure(r.error(), now, policy.failureThreshold());
+            if (!h.up() && nh.up()) {
+                upSince.put(node, clock.millis());
+            }
             HealthState next = cur.with(nh);
             Decision d = decide(next);
-            SwitchEvent event = null;
-            if (d != null) {
-                long epoch = next.epoch() + 1;
-                next = next.switchTo(d.kind, d.to, now);
-                event = new SwitchEvent(cur.active(), d.to, d.kind, d.reason, epoch, now, d.fromFailed);
-            }
+            SwitchEvent[] event = new SwitchEvent[1];
+            next = apply(cur.active(), next, d, now, event);
             if (state.compareAndSet(cur, next)) {
-                afterChange(h, nh, event);
+                afterChange(h, nh, event[0]);
                 return;
             }
         }
     }
 
-    private record Decision(SwitchKind kind, ActiveNode to, String reason, boolean fromFailed) {
+    /** Decides again without a new probe result (a lease was read). */
+    private void reevaluate() {
+        if (closed) {
+            return;
+        }
+        Instant now = clock.instant();
+        while (true) {
+            HealthState cur = state.get();
+            Decision d = decide(cur);
+            if (d == null) {
+                return;
+            }
+            SwitchEvent[] event = new SwitchEvent[1];
+            HealthState next = apply(cur.active(), cur, d, now, event);
+            if (state.compareAndSet(cur, next)) {
+                if (event[0] != null) {
+                    publish(event[0]);
+                } else {
+                    LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] epoch " + next.epoch() + " (lease)");
+                }
+                return;
+            }
+        }
+    }
+
+    /** The state after decision {@code d} (null: {@code next} unchanged); the switch it makes goes to {@code event[0]}. */
+    private static HealthState apply(ActiveNode from, HealthState next, Decision d, Instant now, SwitchEvent[] event) {
+        if (d == null) {
+            return next;
+        }
+        if (d.kind == null) {
+            return next.inEpoch(d.epoch, d.hold);
+        }
+        HealthState after = d.epoch < 0 ? next.switchTo(d.kind, d.to, now) : next.follow(d.kind, d.to, now, d.epoch, d.hold);
+        event[0] = new SwitchEvent(from, d.to, d.kind, d.reason, after.epoch(), now, d.fromFailed);
+        return after;
+    }
+
+    /**
+     * A switch to make: {@code kind} null only moves to a later epoch; {@code epoch} -1 opens the next epoch (this
+     * instance proposes the switch), else it is the epoch of the lease being followed.
+     */
+    private record Decision(SwitchKind kind, ActiveNode to, String reason, boolean fromFailed, long epoch,
+                            boolean hold) {
+        Decision(SwitchKind kind, ActiveNode to, String reason, boolean fromFailed) {
+            this(kind, to, reason, fromFailed, -1, false);
+        }
+    }
+
+    /**
+     * Follows a lease of a later epoch than this instance's: to the node it names when this instance reaches it,
+     * else to none (this instance must not write where the others no longer do).
+     */
+    private Decision follow(HealthState s) {
+        Lease l = knownLease();
+        if (l == null || !l.outranks(s.epoch(), s.active()) || (l.active() == Node.SECONDARY && s.secondary() == null)) {
+            return null;
+        }
+        ActiveNode target = ActiveNode.of(l.active());
+        if (target == s.active()) {
+            return new Decision(null, target, null, false, l.epoch(), l.manual());
+        }
+        String who = l.holder() == null ? "another instance" : l.holder();
+        if (s.health(l.active()).up()) {
+            SwitchKind kind = s.active() == ActiveNode.NONE ? SwitchKind.RECOVERED
+                    : target == ActiveNode.SECONDARY ? (l.manual() ? SwitchKind.MANUAL_FAILOVER : SwitchKind.FAILOVER)
+                    : SwitchKind.FAILBACK;
+            return new Decision(kind, target, "following the lease: " + who + " made the " + target
+                    + " database the active one in epoch " + l.epoch(), true, l.epoch(), l.manual());
+        }
+        if (s.active() == ActiveNode.NONE) {
+            return new Decision(null, ActiveNode.NONE, null, false, l.epoch(), false);
+        }
+        return new Decision(SwitchKind.BOTH_DOWN, ActiveNode.NONE, "the lease names the " + target + " database (epoch "
+                + l.epoch() + ", written by " + who + "), which this instance cannot reach", true, l.epoch(), false);
+    }
+
+    /**
+     * After both were down: back to a node that answers again, primary first. Where the databases keep a lease, a
+     * node is taken only once its lease has been read since it came back, and only when that lease names it, or names
+     * the other node but no instance serving that node has renewed it for {@link HealthPolicy#leaseTtlMs()} (else the
+     * others serve from a node this instance cannot reach, and it must not write on the demoted one).
+     */
+    private Decision recover(HealthState s) {
+        List<NodeHealth> up = new ArrayList<>();
+        for (NodeHealth h : new NodeHealth[] {s.primary(), s.secondary()}) {
+            if (h != null && h.up()) {
+                up.add(h);
+            }
+        }
+        String hold = null;
+        long nowMs = clock.millis();
+        for (NodeHealth h : up) {
+            Node x = h.node();
+            String back = x + " answers again";
+            if (!leaseSupported.contains(x)) {
+                return new Decision(SwitchKind.RECOVERED, ActiveNode.of(x), back, false);
+            }
+            Long readAt = leaseReadAt.get(x);
+            if (readAt == null || readAt < upSince.getOrDefault(x, Long.MIN_VALUE)) {
+                hold = "waiting to read the lease of the " + x + " database";
+                continue;
+            }
+            Lease l = leases.get(x);
+            if (l == null || l.active() == x) {
+                return new Decision(SwitchKind.RECOVERED, ActiveNode.of(x), back, false);
+            }
+            NodeHealth other = s.health(l.active());
+            if (other != null && other.up()) {
+                continue; // the node it names answers too: taken in its turn
+            }
+            long age = l.ageMs() + (nowMs - readAt);
+            if (age > policy.leaseTtlMs()) {
+                return new Decision(SwitchKind.RECOVERED, ActiveNode.of(x), back + "; the lease names the " + l.active()
+                        + " database (epoch " + l.epoch() + "), which no instance has renewed for " + age + " ms", false);
+            }
+            hold = "the lease names the " + l.active() + " database (epoch " + l.epoch() + ", renewed " + age
+                    + " ms ago), which other instances serve and this instance cannot reach";
+        }
+        if (hold != null && !hold.equals(lastLeaseHold) && !hold.startsWith("waiting")) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] not serving: " + hold);
+        }
+        lastLeaseHold = hold;
+        return null;
     }
 
     private Decision decide(HealthState s) {
+        Decision f = follow(s);
+        if (f != null) {
+            return f;
+        }
         NodeHealth p = s.primary();
         NodeHealth sec = s.secondary();
         switch (s.active()) {
@@ -420,13 +591,7 @@ public final class HealthMonitor implements AutoCloseable {
                 }
                 return null;
             default:
-                if (p.up()) {
-                    return new Decision(SwitchKind.RECOVERED, ActiveNode.PRIMARY, "primary answers again", false);
-                }
-                if (sec != null && sec.up()) {
-                    return new Decision(SwitchKind.RECOVERED, ActiveNode.SECONDARY, "secondary answers again", false);
-                }
-                return null;
+                return recover(s);
         }
     }
 

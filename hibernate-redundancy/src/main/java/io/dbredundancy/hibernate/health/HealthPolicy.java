@@ -34,6 +34,14 @@ public record HealthPolicy(long intervalMs, long timeoutMs, int failureThreshold
         return Math.max(fastPeriodMs, Math.min(timeoutMs / 2, 200));
     }
 
+    /**
+     * A lease not renewed for this long is abandoned: no instance serving its node can reach the database holding
+     * it, so an instance that cannot reach that node either may take over the other one.
+     */
+    public long leaseTtlMs() {
+        return Math.max(2000, 3 * intervalMs + 2 * timeoutMs);
+    }
+
     /** Most probes of one node in flight at once (overlapping probes of a hanging node). */
     int maxInFlight() {
         return failureThreshold + 1;

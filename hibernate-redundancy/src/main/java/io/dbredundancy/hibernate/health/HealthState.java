@@ -36,6 +36,16 @@ public record HealthState(ActiveNode active, NodeHealth primary, NodeHealth seco
         return new HealthState(active, primary, secondary, 0, 0, null, now, false, now);
     }
 
+    /**
+     * The state at start when the databases hold a lease: {@code active} in the lease's {@code epoch} (or the next
+     * epoch when this instance takes over from a node that is down).
+     */
+    public static HealthState initial(NodeHealth primary, NodeHealth secondary, Instant now, ActiveNode active,
+                                      long epoch, boolean hold) {
+        return new HealthState(active, primary, secondary, epoch, 0, null, now, hold && active == ActiveNode.SECONDARY,
+                now);
+    }
+
     public boolean redundancy() {
         return secondary != null;
     }
@@ -66,6 +76,25 @@ public record HealthState(ActiveNode active, NodeHealth primary, NodeHealth seco
         return new HealthState(target, primary, secondary, epoch + 1,
                 kind.isFailover() ? failoverCount + 1 : failoverCount,
                 kind.isFailover() ? now : lastFailover, now, kind == SwitchKind.MANUAL_FAILOVER, startedAt);
+    }
+
+    /**
+     * The state after following a lease another instance wrote: switching to {@code target} by {@code kind} in the
+     * lease's {@code epoch} (not a new one), holding the secondary when the lease was written by a manual failover.
+     */
+    public HealthState follow(SwitchKind kind, ActiveNode target, Instant now, long epoch, boolean hold) {
+        if (epoch < this.epoch) {
+            throw new IllegalStateException("Epoch " + epoch + " is older than the current epoch " + this.epoch);
+        }
+        HealthState s = switchTo(kind, target, now);
+        return new HealthState(s.active, s.primary, s.secondary, epoch, s.failoverCount, s.lastFailover, s.lastSwitch,
+                hold && target == ActiveNode.SECONDARY, s.startedAt);
+    }
+
+    /** The same state in a later epoch (another instance wrote a lease for the node this one already serves). */
+    public HealthState inEpoch(long epoch, boolean hold) {
+        return new HealthState(active, primary, secondary, Math.max(this.epoch, epoch), failoverCount, lastFailover,
+                lastSwitch, hold && active == ActiveNode.SECONDARY, startedAt);
     }
 
     /** {@code healthy}, {@code degraded} (serving, but a node is down or redundancy is off) or {@code down}. */

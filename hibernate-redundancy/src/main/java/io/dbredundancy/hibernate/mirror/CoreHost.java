@@ -49,6 +49,16 @@ final class CoreHost implements MirrorHost {
     }
 
     @Override
+    public long epochOf(java.sql.Connection connection) {
+        return RedundancyRuntime.epochOf(connection, core.state().epoch());
+    }
+
+    @Override
+    public void fenced(Node node) {
+        core.fenced(node);
+    }
+
+    @Override
     public void attach(MirrorRuntime mirror) {
         core.addListener((SwitchEvent e) -> {
             Node to = e.to().node();

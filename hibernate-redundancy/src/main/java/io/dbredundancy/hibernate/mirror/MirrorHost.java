@@ -41,6 +41,18 @@ public interface MirrorHost {
     long epoch();
 
     /**
+     * The epoch in which {@code connection} (a session's connection) was handed out: the epoch its journal writes
+     * carry, checked against the database's lease. The current epoch by default.
+     */
+    default long epochOf(java.sql.Connection connection) {
+        return epoch();
+    }
+
+    /** A journal write on {@code node} was refused by its lease (this instance writes on a demoted database). */
+    default void fenced(Node node) {
+    }
+
+    /**
      * Receives the unit's mirror once the SessionFactory is built, so the host can call
      * {@link MirrorRuntime#beforeSwitch}, {@link MirrorRuntime#afterSwitch}, {@link MirrorRuntime#drainedTo} and
      * {@link MirrorRuntime#stats()}.

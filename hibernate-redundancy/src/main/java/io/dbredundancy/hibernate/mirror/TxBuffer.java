@@ -23,6 +23,8 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
         TransactionCompletionCallbacks.AfterCompletionCallback {
 
     static final String CAPTURE_SQL = "SELECT redundancy_capture(?, ?, ?::jsonb)";
+    /** SQLState of the fencing check of {@code redundancy_capture}: the lease names another node or a later epoch. */
+    static final String FENCED = "RD001";
 
     private record Change(String table, char op, String key) {
     }
@@ -78,10 +80,19 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
             }
         }
         json.append(']');
+        MirrorHost host = runtime.host();
+        Node active = host.activeNode();
+        if (active != origin && host.redundancyEnabled()) {
+            // this instance has switched away from the node this transaction runs on: it is demoted
+            throw new org.hibernate.exception.JDBCConnectionException("[DB-Redundancy] write refused: the "
+                    + origin.id() + " database is no longer the active one (now: "
+                    + (active == null ? "none" : active.id()) + ", epoch " + host.epoch()
+                    + "); retry in a new transaction", new SQLException("demoted database " + origin.id(), "RD001"));
+        }
         try {
             Connection connection = session.getJdbcCoordinator().getLogicalConnection().getPhysicalConnection();
             try (PreparedStatement ps = connection.prepareStatement(CAPTURE_SQL)) {
-                ps.setLong(1, runtime.epoch());
+                ps.setLong(1, host.epochOf(connection));
                 ps.setString(2, origin.id());
                 ps.setString(3, json.toString());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -90,8 +101,12 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
                 }
             }
         } catch (SQLException e) {
-            throw session.getJdbcServices().getSqlExceptionHelper().convert(e,
-                    "[DB-Redundancy] Could not write the mirror journal on " + origin.id()
+            if (FENCED.equals(e.getSQLState())) {
+                runtime.host().fenced(origin);
+            }
+            throw session.getJdbcServices().getSqlExceptionHelper().convert(e, FENCED.equals(e.getSQLState())
+                    ? "[DB-Redundancy] write refused by the lease of the " + origin.id() + " database"
+                    : "[DB-Redundancy] Could not write the mirror journal on " + origin.id()
                             + " (is the changelog " + "db/redundancy/changelog.xml applied?)");
         }
     }

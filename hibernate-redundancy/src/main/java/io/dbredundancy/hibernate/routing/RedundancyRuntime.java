@@ -13,6 +13,7 @@ import io.dbredundancy.hibernate.health.HealthPolicy;
 import io.dbredundancy.hibernate.health.HealthScheduler;
 import io.dbredundancy.hibernate.health.HealthState;
 import io.dbredundancy.hibernate.health.JdbcProber;
+import io.dbredundancy.hibernate.health.Lease;
 import io.dbredundancy.hibernate.health.NodeHealth;
 import io.dbredundancy.hibernate.health.ProbeResult;
 import io.dbredundancy.hibernate.health.SwitchEvent;
@@ -80,6 +81,7 @@ public final class RedundancyRuntime implements AutoCloseable {
     private volatile boolean closed;
     private volatile SchemaMigrator migrator;
     private final long acquireTimeoutMs;
+    private final LeaseKeeper leases;
 
     private RedundancyRuntime(String unit, RedundancyConfig config, Clock clock) {
         this.unit = unit;
@@ -101,8 +103,14 @@ public final class RedundancyRuntime implements AutoCloseable {
         JdbcProber prober = new JdbcProber(openers);
         HealthPolicy policy = HealthPolicy.from(config);
         HealthState initial;
+        Map<Node, java.util.Optional<Lease>> atStart = Map.of();
         try {
             initial = startCheck(prober, policy, clock);
+            leases = config.redundancyEnabled() ? new LeaseKeeper(openers, workers, unit, policy) : null;
+            if (leases != null) {
+                atStart = leases.readAtStart(initial);
+                initial = followLeaseAtStart(initial, atStart, policy);
+            }
         } catch (RuntimeException e) {
             prober.close();
             workers.shutdownNow();
@@ -117,6 +125,50 @@ public final class RedundancyRuntime implements AutoCloseable {
         this.monitor = new HealthMonitor(unit, policy, initial, prober, clock, new ThreadHealthScheduler(unit),
                 probeThreads);
         monitor.addListener(this::onSwitch);
+        atStart.forEach((n, l) -> monitor.observeLease(n, true, l.orElse(null)));
+    }
+
+    /**
+     * The state at start when the databases hold a lease: serve from the node it names in its epoch; when that node is
+     * down, take the other in the next epoch, unless other instances renewed the lease within
+     * {@link HealthPolicy#leaseTtlMs()} (they serve from a node this instance cannot reach: it serves from none).
+     */
+    private HealthState followLeaseAtStart(HealthState s, Map<Node, java.util.Optional<Lease>> read, HealthPolicy policy) {
+        Lease best = null;
+        for (java.util.Optional<Lease> o : read.values()) {
+            Lease l = o.orElse(null);
+            if (l != null && (best == null || l.outranks(best.epoch(), ActiveNode.of(best.active())))) {
+                best = l;
+            }
+        }
+        if (best == null || (best.active() == Node.SECONDARY && s.secondary() == null)) {
+            return s;
+        }
+        Instant now = s.startedAt();
+        NodeHealth named = s.health(best.active());
+        NodeHealth other = s.health(best.active().other());
+        if (named.up()) {
+            if (best.active() != Node.PRIMARY) {
+                LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] the lease names the " + best.active()
+                        + " database (" + best + "): serving from it; failback follows the usual rules");
+            }
+            return HealthState.initial(s.primary(), s.secondary(), now, ActiveNode.of(best.active()), best.epoch(),
+                    best.manual());
+        }
+        if (other != null && other.up() && best.ageMs() > policy.leaseTtlMs()) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] the lease names the " + best.active() + " database ("
+                    + best + "), which is down and which no instance has renewed for " + best.ageMs() + " ms: serving from"
+                    + " the " + other.node() + " in epoch " + (best.epoch() + 1));
+            return HealthState.initial(s.primary(), s.secondary(), now, ActiveNode.of(other.node()), best.epoch() + 1,
+                    false);
+        }
+        if (other != null && other.up()) {
+            LOG.log(System.Logger.Level.ERROR, "[DB-Redundancy] not serving: the lease names the " + best.active()
+                    + " database (" + best + ", renewed " + best.ageMs() + " ms ago), which other instances serve and"
+                    + " this instance cannot reach; it follows when it can, or takes the " + other.node() + " once the"
+                    + " lease is " + policy.leaseTtlMs() + " ms old");
+        }
+        return HealthState.initial(s.primary(), s.secondary(), now, ActiveNode.NONE, best.epoch(), false);
     }
 
     /** Checks both nodes, builds the pools and starts the health thread. Fails on configuration errors only. */
@@ -130,6 +182,9 @@ public final class RedundancyRuntime implements AutoCloseable {
             throw e;
         }
         rt.monitor.start();
+        if (rt.leases != null) {
+            rt.leases.start(rt.monitor);
+        }
         rt.startSync();
         for (Node n : notMigrated) {
             rt.migrateWhenBack(n);
@@ -452,6 +507,35 @@ public final class RedundancyRuntime implements AutoCloseable {
         return monitor.reportFailure(node, cause);
     }
 
+    /**
+     * A journal write on {@code node} was refused by the fencing check (the lease there names another node or a later
+     * epoch): read the leases now, so this instance follows at once.
+     */
+    public void fenced(Node node) {
+        LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] a write on the " + node + " database was refused by its"
+                + " lease: another instance switched; following");
+        if (leases != null) {
+            leases.wake();
+        }
+    }
+
+    /** The highest lease this instance has read from the databases, or null (none yet, or no lease table). */
+    public Lease lease() {
+        return monitor.knownLease();
+    }
+
+    /**
+     * The epoch in which {@code connection} (as a session got it from this plugin) was handed out, or
+     * {@code fallback} for any other connection.
+     */
+    public static long epochOf(Connection connection, long fallback) {
+        if (connection != null && java.lang.reflect.Proxy.isProxyClass(connection.getClass())
+                && java.lang.reflect.Proxy.getInvocationHandler(connection) instanceof TrackedConnection t) {
+            return t.epoch();
+        }
+        return fallback;
+    }
+
     public SwitchEvent failover() {
         return monitor.failover();
     }
@@ -652,6 +736,9 @@ public final class RedundancyRuntime implements AutoCloseable {
         SyncActivity activity = syncActivity;
         if (activity != null && activity.safetyNet() != null) {
             activity.safetyNet().close();
+        }
+        if (leases != null) {
+            leases.close();
         }
         monitor.close();
         // a pool whose node is down can take seconds to stop (its connection filler backs off): close the pools in

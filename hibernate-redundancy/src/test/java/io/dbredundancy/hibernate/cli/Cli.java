@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /** Runs {@code redundancy …} in this JVM and captures what it prints. */
-record Cli(int exitCode, String out, String err) {
+public record Cli(int exitCode, String out, String err) {
 
-    static Cli run(Map<String, String> env, String... args) {
+    public static Cli run(Map<String, String> env, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
@@ -21,7 +21,7 @@ record Cli(int exitCode, String out, String err) {
         return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    List<String> errLines() {
+    public List<String> errLines() {
         return Arrays.stream(err.split("\n")).filter(l -> !l.isBlank()).toList();
     }
 

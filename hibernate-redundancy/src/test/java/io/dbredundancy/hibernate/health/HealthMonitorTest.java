@@ -408,4 +408,97 @@ class HealthMonitorTest {
         answers.put(Node.PRIMARY, OK);
         assertThat(timeUntil(ActiveNode.PRIMARY, 5000)).isNotNegative();
     }
+
+    // ---------------------------------------------------------------- the lease of several instances
+
+    private void lease(Node from, long epoch, Node active, boolean manual, long ageMs) {
+        monitor.observeLease(from, true, new Lease(epoch, active, "other@host/app", manual, ageMs));
+        scheduler.advance(0);
+    }
+
+    @Test
+    void followsALaterLeaseToTheNodeItNamesInItsEpoch() {
+        start(DEFAULTS, true, true);
+        lease(Node.SECONDARY, 0, Node.PRIMARY, false, 0);
+        assertThat(events).isEmpty();
+        lease(Node.SECONDARY, 4, Node.SECONDARY, true, 0);
+        assertThat(active()).isEqualTo(ActiveNode.SECONDARY);
+        assertThat(monitor.state().epoch()).isEqualTo(4);
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.kind()).isEqualTo(SwitchKind.MANUAL_FAILOVER);
+            assertThat(e.epoch()).isEqualTo(4);
+            assertThat(e.fromFailed()).as("in-flight work on the demoted node is aborted").isTrue();
+            assertThat(e.reason()).contains("following the lease", "other@host/app");
+        });
+        // a manual failover holds: no automatic failback while the primary is healthy
+        scheduler.advance(10_000);
+        assertThat(active()).isEqualTo(ActiveNode.SECONDARY);
+        lease(Node.PRIMARY, 5, Node.PRIMARY, false, 0);
+        assertThat(active()).isEqualTo(ActiveNode.PRIMARY);
+        assertThat(events).extracting(SwitchEvent::kind).containsExactly(SwitchKind.MANUAL_FAILOVER, SwitchKind.FAILBACK);
+    }
+
+    @Test
+    void aLeaseNamingANodeThisInstanceCannotReachStopsItServing() {
+        start(DEFAULTS, true, true);
+        answers.put(Node.SECONDARY, REFUSED);
+        scheduler.advance(3000);
+        assertThat(monitor.state().secondary().up()).isFalse();
+        lease(Node.PRIMARY, 2, Node.SECONDARY, false, 100);
+        assertThat(active()).isEqualTo(ActiveNode.NONE);
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.kind()).isEqualTo(SwitchKind.BOTH_DOWN);
+            assertThat(e.reason()).contains("cannot reach");
+        });
+        // the others keep renewing it: the primary answers, but this instance does not take it
+        for (int i = 0; i < 20; i++) {
+            lease(Node.PRIMARY, 2, Node.SECONDARY, false, 100);
+            scheduler.advance(500);
+        }
+        assertThat(active()).isEqualTo(ActiveNode.NONE);
+        // the secondary is reachable again: to the node the lease names, without a new epoch
+        answers.put(Node.SECONDARY, OK);
+        assertThat(timeUntil(ActiveNode.SECONDARY, 10_000)).isNotNegative();
+        assertThat(monitor.state().epoch()).isEqualTo(3);
+    }
+
+    @Test
+    void aLeaseNoInstanceRenewsAnyMoreLetsThisInstanceTakeTheNodeItReaches() {
+        start(DEFAULTS, true, true);
+        answers.put(Node.SECONDARY, REFUSED);
+        scheduler.advance(3000);
+        lease(Node.PRIMARY, 2, Node.SECONDARY, false, 100);
+        assertThat(active()).isEqualTo(ActiveNode.NONE);
+        lease(Node.PRIMARY, 2, Node.SECONDARY, false, DEFAULTS.leaseTtlMs() + 1);
+        assertThat(active()).isEqualTo(ActiveNode.PRIMARY);
+        assertThat(events.get(events.size() - 1).reason()).contains("no instance has renewed");
+        assertThat(monitor.state().epoch()).as("a new epoch: this instance proposes the switch").isEqualTo(3);
+    }
+
+    @Test
+    void afterBothWereDownANodeIsTakenOnlyOnceItsLeaseWasReadAgain() {
+        start(DEFAULTS, true, true);
+        lease(Node.PRIMARY, 0, Node.PRIMARY, false, 0);
+        lease(Node.SECONDARY, 0, Node.PRIMARY, false, 0);
+        answers.put(Node.PRIMARY, REFUSED);
+        answers.put(Node.SECONDARY, REFUSED);
+        assertThat(timeUntil(ActiveNode.NONE, 5000)).isNotNegative();
+        answers.put(Node.PRIMARY, OK);
+        scheduler.advance(5000);
+        assertThat(active()).as("the lease read before the outage does not count").isEqualTo(ActiveNode.NONE);
+        lease(Node.PRIMARY, 0, Node.PRIMARY, false, 3000);
+        assertThat(active()).isEqualTo(ActiveNode.PRIMARY);
+    }
+
+    @Test
+    void twoProposalsOfOneEpochSettleOnThePrimary() {
+        start(DEFAULTS, true, true);
+        monitor.failover();
+        long epoch = monitor.state().epoch();
+        lease(Node.PRIMARY, epoch, Node.PRIMARY, false, 0);
+        assertThat(active()).isEqualTo(ActiveNode.PRIMARY);
+        assertThat(monitor.state().epoch()).isEqualTo(epoch);
+        lease(Node.SECONDARY, epoch, Node.SECONDARY, false, 0);
+        assertThat(active()).isEqualTo(ActiveNode.PRIMARY);
+    }
 }

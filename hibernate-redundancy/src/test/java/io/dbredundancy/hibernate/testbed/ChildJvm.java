@@ -91,6 +91,11 @@ public final class ChildJvm implements AutoCloseable {
                     }
                 }
                 long left = deadline - System.nanoTime();
+                if (!process.isAlive() && left > 0) {
+                    // it exited: give its last lines a moment to arrive, then stop waiting
+                    left = Math.min(left, 1_000_000_000L);
+                    deadline = System.nanoTime() + left;
+                }
                 if (left <= 0) {
                     throw new IllegalStateException("child JVM " + pid() + " printed no matching line within "
                             + timeout + (process.isAlive() ? "" : " (exited " + process.exitValue() + ")")
@@ -103,6 +108,16 @@ public final class ChildJvm implements AutoCloseable {
                     throw new IllegalStateException("interrupted", e);
                 }
             }
+        }
+    }
+
+    /** Writes {@code line} to the child's standard input (a command for it). */
+    public void send(String line) {
+        try {
+            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("child JVM " + pid() + " does not read its input", e);
         }
     }
 

@@ -1,0 +1,245 @@
+package io.dbredundancy.hibernate.routing;
+
+import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.health.ActiveNode;
+import io.dbredundancy.hibernate.health.HealthMonitor;
+import io.dbredundancy.hibernate.health.HealthScheduler;
+import io.dbredundancy.hibernate.health.HealthState;
+import io.dbredundancy.hibernate.health.JdbcProber;
+import io.dbredundancy.hibernate.health.Lease;
+import io.dbredundancy.hibernate.health.NodeHealth;
+
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Keeps this instance and the lease rows of the databases in agreement (several application instances share the two
+ * databases; PostgreSQL itself is the arbiter, there is no other coordinator). Every health interval, on each database
+ * it reaches, one call of {@code redundancy_lease_touch}: while this instance serves, it renews the lease of its epoch
+ * there or writes it where an older one is found (the switch this instance made, carried to both databases); the lease
+ * it reads back goes to the {@link HealthMonitor}, which follows any later epoch. A switch of this instance touches at
+ * once. Connections of its own, outside the pools, with short time-outs, so a hung node or an exhausted pool cannot
+ * hold it up; a database without the lease table (library changelog not applied) is asked again every few periods.
+ */
+final class LeaseKeeper implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.routing");
+    static final String TOUCH_SQL = "SELECT * FROM redundancy_lease_touch(?, ?, ?, ?)";
+    /** Periods between two looks for the lease table on a database that lacks it. */
+    private static final int UNSUPPORTED_EVERY = 4;
+
+    private volatile HealthMonitor monitor;
+    private final Map<Node, JdbcProber.Opener> openers;
+    private final Executor workers;
+    private final long periodMs;
+    private final long timeoutMs;
+    private final String holder;
+    private final Map<Node, AtomicBoolean> busy = new EnumMap<>(Node.class);
+    private final Map<Node, AtomicReference<Connection>> kept = new EnumMap<>(Node.class);
+    private final Map<Node, int[]> unsupported = new EnumMap<>(Node.class);
+    private volatile boolean closed;
+    private volatile HealthScheduler.Task next;
+
+    LeaseKeeper(Map<Node, JdbcProber.Opener> openers, Executor workers, String unit,
+                io.dbredundancy.hibernate.health.HealthPolicy policy) {
+        this.openers = Map.copyOf(openers);
+        this.workers = workers;
+        this.periodMs = policy.intervalMs();
+        this.timeoutMs = Math.max(1000, 2 * policy.timeoutMs());
+        this.holder = ManagementFactory.getRuntimeMXBean().getName() + "/" + unit;
+        for (Node n : openers.keySet()) {
+            busy.put(n, new AtomicBoolean());
+            kept.put(n, new AtomicReference<>());
+            unsupported.put(n, new int[1]);
+        }
+    }
+
+    /** This instance in the lease's {@code holder} column: {@code pid@host/unit}. */
+    String holder() {
+        return holder;
+    }
+
+    /**
+     * Reads the lease of every node that answered the start check, in parallel, within the time-out. For the state at
+     * start; the monitor is not told (it is not running yet).
+     *
+     * @return per node: the lease, or null when the node has the table but no row; absent when it has no table or
+     *         could not be read
+     */
+    Map<Node, java.util.Optional<Lease>> readAtStart(HealthState s) {
+        Map<Node, java.util.concurrent.CompletableFuture<java.util.Optional<java.util.Optional<Lease>>>> reads =
+                new EnumMap<>(Node.class);
+        for (Node n : openers.keySet()) {
+            NodeHealth h = s.health(n);
+            if (h != null && h.up()) {
+                reads.put(n, java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return java.util.Optional.of(java.util.Optional.ofNullable(touch(n, null)));
+                    } catch (SQLException e) {
+                        return java.util.Optional.empty();
+                    }
+                }, workers));
+            }
+        }
+        Map<Node, java.util.Optional<Lease>> out = new EnumMap<>(Node.class);
+        reads.forEach((n, f) -> {
+            try {
+                f.get(timeoutMs + 500, java.util.concurrent.TimeUnit.MILLISECONDS).ifPresent(l -> out.put(n, l));
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] lease of the " + n + " not read at start: " + e);
+            }
+        });
+        return out;
+    }
+
+    /** Starts touching every health interval, reporting to {@code monitor}; a switch it publishes touches at once. */
+    void start(HealthMonitor monitor) {
+        this.monitor = monitor;
+        monitor.addListener(e -> wake());
+        monitor.scheduler().execute(this::tick);
+    }
+
+    /** Touches every node now (after a switch of this instance, or a write refused by the fencing check). */
+    void wake() {
+        if (!closed && monitor != null) {
+            monitor.scheduler().execute(this::touchAll);
+        }
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        touchAll();
+        next = monitor.scheduler().schedule(this::tick, periodMs);
+    }
+
+    private void touchAll() {
+        HealthState s = monitor.state();
+        for (Node n : openers.keySet()) {
+            NodeHealth h = s.health(n);
+            if (h == null || !h.connected()) {
+                continue; // the probes decide when it is back; no connection attempts at a dead node from here too
+            }
+            int[] miss = unsupported.get(n);
+            if (miss[0] > 0 && miss[0]++ % UNSUPPORTED_EVERY != 0) {
+                continue;
+            }
+            AtomicBoolean b = busy.get(n);
+            if (!b.compareAndSet(false, true)) {
+                continue;
+            }
+            try {
+                workers.execute(() -> {
+                    try {
+                        touchAndReport(n);
+                    } finally {
+                        b.set(false);
+                    }
+                });
+            } catch (RuntimeException rejected) {
+                b.set(false);
+            }
+        }
+    }
+
+    private void touchAndReport(Node n) {
+        HealthState s = monitor.state();
+        ActiveNode serving = s.active();
+        try {
+            Lease l = touch(n, serving == ActiveNode.NONE ? null : s);
+            unsupported.get(n)[0] = 0;
+            monitor.observeLease(n, true, l);
+        } catch (SQLException e) {
+            String state = e.getSQLState();
+            if ("42883".equals(state) || "42P01".equals(state)) {
+                if (unsupported.get(n)[0] == 0) {
+                    LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] the " + n + " database has no lease table yet"
+                            + " (db/redundancy/changelog.xml): instances do not coordinate through it");
+                    unsupported.get(n)[0] = 1;
+                }
+                monitor.observeLease(n, false, null);
+            } else if (!closed) {
+                LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] lease of the " + n + " not touched: "
+                        + JdbcProber.describe(e));
+            }
+        }
+    }
+
+    /**
+     * One round trip: renews or writes this instance's lease ({@code s} non-null: the state it serves in) and reads
+     * the lease back; {@code s} null only reads.
+     */
+    private Lease touch(Node n, HealthState s) throws SQLException {
+        Connection c = kept.get(n).getAndSet(null);
+        if (c == null) {
+            c = openers.get(n).open(timeoutMs);
+        }
+        boolean ok = false;
+        try {
+            c.setNetworkTimeout(Runnable::run, (int) timeoutMs);
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            Lease lease = null;
+            try (PreparedStatement ps = c.prepareStatement(TOUCH_SQL)) {
+                if (s == null) {
+                    ps.setNull(1, Types.BIGINT);
+                    ps.setNull(2, Types.VARCHAR);
+                } else {
+                    ps.setLong(1, s.epoch());
+                    ps.setString(2, s.active().id());
+                }
+                ps.setString(3, holder);
+                ps.setBoolean(4, s != null && s.manualHold());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        Node active = "secondary".equals(rs.getString(2)) ? Node.SECONDARY : Node.PRIMARY;
+                        lease = new Lease(rs.getLong(1), active, rs.getString(3), rs.getBoolean(4), rs.getLong(5));
+                    }
+                }
+            }
+            ok = true;
+            return lease;
+        } finally {
+            if (ok && !closed && kept.get(n).compareAndSet(null, c)) {
+                c = null;
+            }
+            if (c != null) {
+                quietClose(c);
+            }
+        }
+    }
+
+    private static void quietClose(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException | RuntimeException ignored) {
+            // broken anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        HealthScheduler.Task t = next;
+        if (t != null) {
+            t.cancel();
+        }
+        for (AtomicReference<Connection> ref : kept.values()) {
+            Connection c = ref.getAndSet(null);
+            if (c != null) {
+                quietClose(c);
+            }
+        }
+    }
+}
