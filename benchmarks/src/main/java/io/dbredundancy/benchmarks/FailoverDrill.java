@@ -304,7 +304,7 @@ public final class FailoverDrill {
     }
 
     /** The app role (same password on both servers, so one multi-host URL fits), database, table, sequence, seed rows. */
-    private static void prepare(PgServer server, long sequenceStart) throws SQLException {
+    static void prepare(PgServer server, long sequenceStart) throws SQLException {
         try (Connection c = server.connect(); Statement s = c.createStatement()) {
             s.execute("CREATE ROLE " + APP_USER + " LOGIN PASSWORD '" + APP_PASSWORD + "'");
             s.execute("CREATE DATABASE " + DB + " OWNER " + APP_USER);
@@ -325,7 +325,7 @@ public final class FailoverDrill {
      * pgjdbc remembers a failed host JVM-wide for {@code hostRecheckSeconds} (10 s) and would start the next
      * repetition's fresh pool on the secondary; every repetition starts like a freshly started application.
      */
-    private static void forgetHostStatus(PgServer... servers) {
+    static void forgetHostStatus(PgServer... servers) {
         for (PgServer s : servers) {
             org.postgresql.hostchooser.GlobalHostStatusTracker.reportHostStatus(
                     new org.postgresql.util.HostSpec(s.host(), s.port()), org.postgresql.hostchooser.HostStatus.ConnectOK);

@@ -15,18 +15,8 @@ enum Side {
     PLUGIN("plugin") {
         @Override
         EntityManagerFactory open(PgServer primary, PgServer secondary, String db, int poolSize) {
-            Map<String, Object> p = common();
-            p.put("hibernate.multi_tenant_connection_provider", "io.dbredundancy.hibernate.routing.RedundantConnectionProvider");
-            p.put("hibernate.tenant_identifier_resolver", "io.dbredundancy.hibernate.routing.ActiveNodeResolver");
-            p.put("hibernate.redundancy.primary.url", primary.jdbcUrl(db));
-            p.put("hibernate.redundancy.primary.user", FailoverDrill.APP_USER);
-            p.put("hibernate.redundancy.primary.password", FailoverDrill.APP_PASSWORD);
-            p.put("hibernate.redundancy.secondary.url", secondary.jdbcUrl(db));
-            p.put("hibernate.redundancy.secondary.user", FailoverDrill.APP_USER);
-            p.put("hibernate.redundancy.secondary.password", FailoverDrill.APP_PASSWORD);
-            p.put("hibernate.redundancy.mirror.mode", FailoverDrill.mirrorMode);
-            p.put("hibernate.redundancy.pool.max_size", String.valueOf(poolSize));
-            return build(p);
+            return plugin(primary.jdbcUrl(db), secondary.jdbcUrl(db), poolSize,
+                    Map.of("hibernate.redundancy.mirror.mode", FailoverDrill.mirrorMode));
         }
     },
 
@@ -58,6 +48,25 @@ enum Side {
     }
 
     abstract EntityManagerFactory open(PgServer primary, PgServer secondary, String db, int poolSize);
+
+    /**
+     * The plugin on {@code primaryUrl} / {@code secondaryUrl} (a {@code LinkProxy}'s URL puts a fault-able link in
+     * between), as the app user, with {@code extra} plugin settings on top (mirror mode, pool minimum idle, ...).
+     */
+    static EntityManagerFactory plugin(String primaryUrl, String secondaryUrl, int poolSize, Map<String, String> extra) {
+        Map<String, Object> p = common();
+        p.put("hibernate.multi_tenant_connection_provider", "io.dbredundancy.hibernate.routing.RedundantConnectionProvider");
+        p.put("hibernate.tenant_identifier_resolver", "io.dbredundancy.hibernate.routing.ActiveNodeResolver");
+        p.put("hibernate.redundancy.primary.url", primaryUrl);
+        p.put("hibernate.redundancy.primary.user", FailoverDrill.APP_USER);
+        p.put("hibernate.redundancy.primary.password", FailoverDrill.APP_PASSWORD);
+        p.put("hibernate.redundancy.secondary.url", secondaryUrl);
+        p.put("hibernate.redundancy.secondary.user", FailoverDrill.APP_USER);
+        p.put("hibernate.redundancy.secondary.password", FailoverDrill.APP_PASSWORD);
+        p.put("hibernate.redundancy.pool.max_size", String.valueOf(poolSize));
+        p.putAll(extra);
+        return build(p);
+    }
 
     static EntityManagerFactory withPool(String url, int poolSize) {
         HikariConfig hc = new HikariConfig();
