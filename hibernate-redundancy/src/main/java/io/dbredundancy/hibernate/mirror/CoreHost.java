@@ -59,8 +59,10 @@ final class CoreHost implements MirrorHost {
         // the other node's sequences too when that node did not fail (it answers quickly)
         core.addSwitchPreparer((SwitchEvent e) -> {
             Node to = e.to().node();
-            mirror.alignToOwnRows(to);
-            if (!e.fromFailed()) {
+            if (e.fromFailed()) {
+                mirror.alignToOwnRows(to, MirrorRuntime.FAILED_NODE_MARGIN);
+            } else {
+                mirror.alignToOwnRows(to, 1);
                 mirror.alignToOther(to);
             }
         });

@@ -191,7 +191,7 @@ public final class MirrorRuntime implements AutoCloseable {
     // ---- schema ----
 
     /** Bumped with every change of db/redundancy/mirror.xml or outcome.xml; a database reporting it needs no migration. */
-    static final int SCHEMA_VERSION = 4;
+    static final int SCHEMA_VERSION = 5;
     private final Map<Node, Boolean> schemaReady = new ConcurrentHashMap<>();
 
     /** Applies the library's changelog to every reachable node that lacks it (at start). */
@@ -348,14 +348,25 @@ public final class MirrorRuntime implements AutoCloseable {
      * hits a duplicate key. Best effort; returns the number of sequences moved.
      */
     public int beforeSwitch(Node to) {
-        return alignToOwnRows(to) + alignToOther(to);
+        return alignToOwnRows(to, 1) + alignToOther(to);
     }
 
-    /** Moves {@code to}'s sequences past its own rows' ids (those the relay brought from the other node included). */
-    public int alignToOwnRows(Node to) {
+    /**
+     * Ids to leave free above {@code to}'s own rows after a switch away from a node that failed, in allocation blocks
+     * of each generator: room for the rows it took that were not relayed yet and for the id blocks application
+     * instances hold in memory from its sequences (ids skipped make a gap, never a duplicate).
+     */
+    public static final long FAILED_NODE_MARGIN = 1000;
+
+    /**
+     * Moves {@code to}'s sequences past its own rows' ids (those the relay brought from the other node included), by
+     * {@code margin} allocation blocks.
+     */
+    public int alignToOwnRows(Node to, long margin) {
         try (Connection dst = host.dataSource(to).getConnection();
-             PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences_to_rows(?::jsonb)")) {
+             PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences_to_rows(?::jsonb, ?)")) {
             ps.setString(1, sequenceGenerators());
+            ps.setLong(2, margin);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);
