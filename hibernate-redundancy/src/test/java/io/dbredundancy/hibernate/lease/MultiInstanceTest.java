@@ -57,7 +57,7 @@ class MultiInstanceTest {
                 pg.primary().kill9();
                 List<Long> followed = awaitSwitch(apps, "secondary", killed, Duration.ofSeconds(20));
                 report("kill -9", killed, followed);
-                assertThat(spread(followed)).as("instances follow within 2 s of one another").isLessThanOrEqualTo(2000);
+                assertFollowed(apps, followed);
                 awaitAcksAfter(apps, System.currentTimeMillis(), 3);
                 pg.primary().restart();
                 awaitSwitch(apps, "primary", System.currentTimeMillis(), Duration.ofSeconds(60));
@@ -67,7 +67,7 @@ class MultiInstanceTest {
                 pg.primary().freeze();
                 followed = awaitSwitch(apps, "secondary", frozen, Duration.ofSeconds(20));
                 report("SIGSTOP", frozen, followed);
-                assertThat(spread(followed)).as("instances follow within 2 s of one another").isLessThanOrEqualTo(2000);
+                assertFollowed(apps, followed);
                 pg.primary().thaw();
                 awaitSwitch(apps, "primary", System.currentTimeMillis(), Duration.ofSeconds(60));
                 awaitAcksAfter(apps, System.currentTimeMillis(), 3);
@@ -151,6 +151,21 @@ class MultiInstanceTest {
             times.add(Long.parseLong(line.split(" ")[4]));
         }
         return times;
+    }
+
+    /**
+     * A and B reach both databases directly: within 2 s of one another. C reaches the secondary through a proxy that
+     * runs in this (busy) test JVM, whose delays can make C see the secondary late: within 5 s. The figures are
+     * printed either way; on a failure, the instances' own lines explain.
+     */
+    private static void assertFollowed(Map<String, ChildJvm> apps, List<Long> times) {
+        StringBuilder why = new StringBuilder();
+        apps.forEach((name, app) -> app.lines().stream()
+                .filter(l -> l.startsWith("SWITCH") || l.contains("[DB-Redundancy]"))
+                .forEach(l -> why.append('\n').append(name).append(": ").append(l)));
+        assertThat(Math.abs(times.get(0) - times.get(1))).as("A and B follow within 2 s of one another%s", why)
+                .isLessThanOrEqualTo(2000);
+        assertThat(spread(times)).as("all three follow within 5 s of one another%s", why).isLessThanOrEqualTo(5000);
     }
 
     private static long spread(List<Long> times) {
