@@ -119,7 +119,9 @@ final class TrackedConnection implements InvocationHandler {
                 throw e;
             }
             CommitOutcomeUnknownException unknown = new CommitOutcomeUnknownException(transaction, node, e);
-            LOG.log(System.Logger.Level.WARNING, unknown.getMessage());
+            // a transaction that journaled nothing (most often read-only) is no news: every reader of a dying node
+            // would log it
+            LOG.log(transaction == null ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, unknown.getMessage());
             throw unknown;
         }
     }
