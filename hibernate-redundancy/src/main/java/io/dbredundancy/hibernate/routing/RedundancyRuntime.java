@@ -75,7 +75,7 @@ public final class RedundancyRuntime implements AutoCloseable {
     private final ThreadPoolExecutor probeThreads;
     private final HealthMonitor monitor;
     private volatile SessionFactoryImplementor sessionFactory;
-    private static final long ACQUIRE_SLICE_MS = 250;
+    private static final long ACQUIRE_SLICE_MS = 50;
     private volatile SyncService sync;
     private volatile SyncActivity syncActivity;
     private volatile boolean closed;
