@@ -103,17 +103,7 @@ public final class SoakBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (String a : args) {
-            if (a.isBlank()) {
-                continue;
-            }
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("options look like --switches=1000; got: " + a);
-            }
-            String[] kv = a.substring(2).split("=", 2);
-            options.put(kv[0], kv.length > 1 ? kv[1] : "true");
-        }
+        Map<String, String> options = Options.parse(args, "--switches=1000");
         int code = new SoakBenchmark(options).run();
         System.exit(code);
     }

@@ -54,17 +54,7 @@ public final class StandbyPoolDrill {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (String a : args) {
-            if (a.isBlank()) {
-                continue;
-            }
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("options look like --reps=5; got: " + a);
-            }
-            String[] kv = a.substring(2).split("=", 2);
-            options.put(kv[0], kv.length > 1 ? kv[1] : "true");
-        }
+        Map<String, String> options = Options.parse(args, "--reps=5");
         new StandbyPoolDrill(options).run();
         System.exit(0);
     }

@@ -129,21 +129,7 @@ class CommitOutcomeTest {
     @Test
     void commitWhoseSessionWasTerminatedDuringTheCommitIsReportedNotCommitted() throws Exception {
         open("outcome-terminated", Map.of());
-        CompletableFuture<Throwable> commit = CompletableFuture.supplyAsync(() -> {
-            try (Session s = unit.sf.openSession()) {
-                s.getTransaction().begin();
-                s.persist(new Note("sleep 30 never"));
-                s.getTransaction().commit();
-                return null;
-            } catch (RuntimeException e) {
-                return e;
-            }
-        });
-        int pid = committingBackend(commit, Duration.ofSeconds(20));
-        try (Connection c = pg.primary().connect(MirrorUnit.DB); Statement st = c.createStatement()) {
-            st.execute("SELECT pg_terminate_backend(" + pid + ")");
-        }
-        Throwable failure = commit.get(30, TimeUnit.SECONDS);
+        Throwable failure = terminatedDuringCommit("sleep 30 never");
 
         CommitOutcomeUnknownException unknown = CommitOutcomeUnknownException.find(failure).orElseThrow(
                 () -> new AssertionError("no CommitOutcomeUnknownException in", failure));
@@ -230,21 +216,7 @@ class CommitOutcomeTest {
     @Test
     void commitThatJournaledNothingStillGetsTheDistinctExceptionWithoutAnId() throws Exception {
         open("outcome-unjournaled", Map.of(RedundancySettings.MIRROR_MODE, "off"));
-        CompletableFuture<Throwable> commit = CompletableFuture.supplyAsync(() -> {
-            try (Session s = unit.sf.openSession()) {
-                s.getTransaction().begin();
-                s.persist(new Note("sleep 30 unjournaled"));
-                s.getTransaction().commit();
-                return null;
-            } catch (RuntimeException e) {
-                return e;
-            }
-        });
-        int pid = committingBackend(commit, Duration.ofSeconds(20));
-        try (Connection c = pg.primary().connect(MirrorUnit.DB); Statement st = c.createStatement()) {
-            st.execute("SELECT pg_terminate_backend(" + pid + ")");
-        }
-        Throwable failure = commit.get(30, TimeUnit.SECONDS);
+        Throwable failure = terminatedDuringCommit("sleep 30 unjournaled");
         CommitOutcomeUnknownException unknown = CommitOutcomeUnknownException.find(failure).orElseThrow(
                 () -> new AssertionError("no CommitOutcomeUnknownException in", failure));
         assertThat(unknown.transactionId()).isNull();
@@ -269,6 +241,25 @@ class CommitOutcomeTest {
     }
 
     /** The pid of the primary's session that is running a COMMIT (sleeping in the test trigger). */
+    /** Commits a note (its text makes the test trigger sleep at commit) and terminates the backend meanwhile. */
+    private Throwable terminatedDuringCommit(String text) throws Exception {
+        CompletableFuture<Throwable> commit = CompletableFuture.supplyAsync(() -> {
+            try (Session s = unit.sf.openSession()) {
+                s.getTransaction().begin();
+                s.persist(new Note(text));
+                s.getTransaction().commit();
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        int pid = committingBackend(commit, Duration.ofSeconds(20));
+        try (Connection c = pg.primary().connect(MirrorUnit.DB); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(" + pid + ")");
+        }
+        return commit.get(30, TimeUnit.SECONDS);
+    }
+
     private static int committingBackend(CompletableFuture<Throwable> commit, Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
