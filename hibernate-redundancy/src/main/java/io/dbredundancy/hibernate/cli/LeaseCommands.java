@@ -101,7 +101,7 @@ final class LeaseCommands {
             long next = epoch + 1;
             String holder = "redundancy-cli@" + host();
             for (Connection c : open.values()) {
-                // FOR UPDATE waits for the transactions that passed the fencing check under the old lease
+                // the lease lock (exclusive) waits for the transactions that passed the fencing check under the old lease
                 c.setAutoCommit(false);
                 try (Statement st = c.createStatement();
                      PreparedStatement ps = c.prepareStatement("""
@@ -110,6 +110,7 @@ final class LeaseCommands {
                         on conflict (id) do update set active_node = excluded.active_node, epoch = excluded.epoch,
                           holder = excluded.holder, manual = excluded.manual, updated_at = now(), renewed_at = now()""")) {
                     st.execute("set local lock_timeout = '5s'");
+                    st.execute("select pg_advisory_xact_lock(465557353317)");
                     st.execute("select 1 from redundancy_lease where id = 1 for update");
                     ps.setString(1, active.id());
                     ps.setLong(2, next);
