@@ -213,13 +213,7 @@ public final class HealthMonitor implements AutoCloseable {
 
     /** The highest lease read from any database, or null. */
     public Lease knownLease() {
-        Lease best = null;
-        for (Lease l : List.copyOf(leases.values())) {
-            if (best == null || l.outranks(best.epoch(), ActiveNode.of(best.active()))) {
-                best = l;
-            }
-        }
-        return best;
+        return Lease.best(List.copyOf(leases.values()));
     }
 
     private void wake() {

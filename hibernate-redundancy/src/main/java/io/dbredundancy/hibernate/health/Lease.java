@@ -25,6 +25,17 @@ public record Lease(long epoch, Node active, String holder, boolean manual, long
         return this.epoch > epoch || (this.epoch == epoch && this.active == Node.PRIMARY && active == ActiveNode.SECONDARY);
     }
 
+    /** The lease that outranks all others of {@code leases} (nulls skipped), or null when there is none. */
+    public static Lease best(Iterable<Lease> leases) {
+        Lease best = null;
+        for (Lease l : leases) {
+            if (l != null && (best == null || l.outranks(best.epoch(), ActiveNode.of(best.active())))) {
+                best = l;
+            }
+        }
+        return best;
+    }
+
     @Override
     public String toString() {
         return "epoch " + epoch + ", " + active + (manual ? " (manual)" : "") + (holder == null ? "" : ", by " + holder);

@@ -191,7 +191,7 @@ public final class MirrorRuntime implements AutoCloseable {
     // ---- schema ----
 
     /** Bumped with every change of db/redundancy/mirror.xml or outcome.xml; a database reporting it needs no migration. */
-    static final int SCHEMA_VERSION = 6;
+    static final int SCHEMA_VERSION = 7;
     private final Map<Node, Boolean> schemaReady = new ConcurrentHashMap<>();
 
     /** Applies the library's changelog to every reachable node that lacks it (at start). */

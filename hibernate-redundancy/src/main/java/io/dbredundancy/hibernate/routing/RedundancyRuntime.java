@@ -154,13 +154,7 @@ public final class RedundancyRuntime implements AutoCloseable {
      * {@link HealthPolicy#leaseTtlMs()} (they serve from a node this instance cannot reach: it serves from none).
      */
     private HealthState followLeaseAtStart(HealthState s, Map<Node, java.util.Optional<Lease>> read, HealthPolicy policy) {
-        Lease best = null;
-        for (java.util.Optional<Lease> o : read.values()) {
-            Lease l = o.orElse(null);
-            if (l != null && (best == null || l.outranks(best.epoch(), ActiveNode.of(best.active())))) {
-                best = l;
-            }
-        }
+        Lease best = Lease.best(read.values().stream().map(o -> o.orElse(null)).toList());
         if (best == null || (best.active() == Node.SECONDARY && s.secondary() == null)) {
             return s;
         }
@@ -709,12 +703,11 @@ public final class RedundancyRuntime implements AutoCloseable {
         Gate g = gate;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(prepareWaitMs);
         while ((g == null || g.epoch() < s.epoch()) && s.epoch() > 0
-                && Duration.between(s.lastSwitch(), monitor.clock().instant()).toMillis() < 100) {
+                && monitor.clock().millis() - s.lastSwitch().toEpochMilli() < 100) {
             if (System.nanoTime() - deadline >= 0) {
                 return;
             }
-            Thread.onSpinWait();
-            Thread.yield();
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000); // the gate is set a moment after the switch
             g = gate;
         }
         if (g == null || g.node() != node || g.done().isDone()) {

@@ -30,13 +30,7 @@ final class CopyPipe {
     static long run(Connection source, String copyOutSql, Connection target, String copyInSql, LongConsumer progress)
             throws SQLException {
         CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOutSql);
-        CopyIn in;
-        try {
-            in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(copyInSql);
-        } catch (SQLException | RuntimeException e) {
-            cancel(out);
-            throw e;
-        }
+        CopyIn in = copyIn(target, copyInSql, out);
         BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUE);
         Writer writer = new Writer(in, queue);
         Thread t = new Thread(writer, "db-redundancy-sync-copy-writer");
@@ -95,16 +89,20 @@ final class CopyPipe {
         return writer.rows;
     }
 
-    /** For small row sets: reads and writes on the calling thread, without the writer thread. */
-    static long direct(Connection source, String copyOutSql, Connection target, String copyInSql) throws SQLException {
-        CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOutSql);
-        CopyIn in;
+    /** Starts the COPY into {@code target}; cancels {@code out} when it cannot. */
+    private static CopyIn copyIn(Connection target, String copyInSql, CopyOut out) throws SQLException {
         try {
-            in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(copyInSql);
+            return target.unwrap(PGConnection.class).getCopyAPI().copyIn(copyInSql);
         } catch (SQLException | RuntimeException e) {
             cancel(out);
             throw e;
         }
+    }
+
+    /** For small row sets: reads and writes on the calling thread, without the writer thread. */
+    static long direct(Connection source, String copyOutSql, Connection target, String copyInSql) throws SQLException {
+        CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOutSql);
+        CopyIn in = copyIn(target, copyInSql, out);
         try {
             byte[] msg;
             while ((msg = out.readFromCopy()) != null) {
