@@ -1,4 +1,4 @@
-package io.dbredundancy.hibernate.benchmarks;
+package io.dbredundancy.benchmarks.sync;
 
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.RedundancyConfig;
@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * ./mvnw -q -pl benchmarks -am package -DskipTests
  * java -cp benchmarks/target/benchmarks-0.1.0-SNAPSHOT.jar:hibernate-redundancy/target/redundancy-cli.jar \
- *      io.dbredundancy.hibernate.benchmarks.SyncBenchmark [rows] [rounds]
+ *      io.dbredundancy.benchmarks.sync.SyncBenchmark [rows] [rounds]
  * </pre>
  */
 public final class SyncBenchmark {
