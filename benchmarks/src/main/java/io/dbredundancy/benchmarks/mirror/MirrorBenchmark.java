@@ -1,218 +1,398 @@
 package io.dbredundancy.benchmarks.mirror;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.dbredundancy.hibernate.RedundancySettings;
+import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.mirror.MirrorRuntime;
-import io.dbredundancy.hibernate.mirror.MirrorStats;
 import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
-import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.SessionFactory;
-import org.hibernate.jpa.HibernatePersistenceConfiguration;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The mirror's cost, one run: the same write workload (N threads, each iteration inserts a small versioned entity in
- * one transaction and updates it in a second) on plain Hibernate + HikariCP on one database, the plugin with
- * {@code mirror.mode=off} (routing only), {@code async} and {@code sync}; committed transactions per second side by side, rounds
- * alternating. Then the async side at half its measured maximum rate: the mirror lag's p99 (commit to applied on the
- * secondary). Two real PostgreSQL servers from the test bed.
+ * What the mirror costs, in one run: the same write workload on plain Hibernate + HikariCP on one database
+ * ({@code plain}), the plugin with {@code mirror.mode=off}, {@code async} and {@code sync}, the sides taking turns
+ * in short slices (round-robin, order shuffled per round by the seed) so the noise of a shared machine falls on all
+ * of them alike. Two real PostgreSQL servers from the test bed; each side has its own database on both, and every
+ * unit stays open for the whole run.
  *
- * <p>Options ({@code --name=value}): {@code seconds} (15 per measurement), {@code rounds} (2), {@code threads} (4),
- * {@code warmup-seconds} (3), {@code pool} (10).
+ * <p>Per side and workload: tx/s (median of the slices) and its ratio to plain (median of the per-round ratios);
+ * for the mirrored sides the relay's applied entries per second during the load, the backlog when the load stops
+ * and the time until it is drained, and the mirror lag (journal write to the batch's commit on the secondary) p50,
+ * p99 and max, at full load and at half load (a capped run at 50 % of that side's measured tx/s); CPU seconds of
+ * this JVM (the writer threads and the plugin's mirror threads among them) and of each PostgreSQL server (its
+ * postmaster's process tree), over the load and the drain, so a miss names its component.
+ *
+ * <p>Workloads ({@link Workload}): {@code items} (insert a small versioned entity, then update it) and
+ * {@code orders} (an order with 5 lines and 2-3 tags, then a status update); by default both, one after the other.
+ *
+ * <p>Options, as {@code --name=value} or the system property {@code mirror.<name>} (the argument wins):
+ * {@code slice} seconds per slice (2.5), {@code rounds} at full load (4), {@code half-rounds} at half load (2),
+ * {@code warmup} slices per side before measuring (1), {@code threads} (4), {@code pool} (10), {@code workloads}
+ * ({@code items,orders}), {@code seed} (42), {@code drain-timeout} seconds (60).
  */
 public final class MirrorBenchmark {
 
-    static final String DB = "mirrorbench";
+    private final Config config;
+    private final Map<MirrorSide, Unit> units = new EnumMap<>(MirrorSide.class);
+    private CpuMeter cpu;
+    private volatile LagSampler activeSampler;
 
-    private final int seconds;
-    private final int rounds;
-    private final int threads;
-    private final int warmup;
-    private final int pool;
-    private PostgresPair pg;
-
-    private MirrorBenchmark(Map<String, String> o) {
-        seconds = Integer.parseInt(o.getOrDefault("seconds", "15"));
-        rounds = Integer.parseInt(o.getOrDefault("rounds", "2"));
-        threads = Integer.parseInt(o.getOrDefault("threads", "4"));
-        warmup = Integer.parseInt(o.getOrDefault("warmup-seconds", "3"));
-        pool = Integer.parseInt(o.getOrDefault("pool", "10"));
+    private MirrorBenchmark(Config config) {
+        this.config = config;
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (String a : args) {
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("options look like --seconds=15; got: " + a);
-            }
-            String[] kv = a.substring(2).split("=", 2);
-            options.put(kv[0], kv.length > 1 ? kv[1] : "true");
-        }
-        new MirrorBenchmark(options).run();
+        Config config = Config.from(args);
+        new MirrorBenchmark(config).run();
         System.exit(0);
     }
 
-    enum Side { PLAIN, OFF, ASYNC, SYNC }
+    /** The options, validated once. */
+    record Config(double slice, int rounds, int halfRounds, int warmup, int threads, int pool, List<Workload> workloads,
+                  long seed, int drainTimeout) {
+
+        static Config from(String[] args) {
+            Map<String, String> o = new LinkedHashMap<>();
+            for (String name : List.of("slice", "rounds", "half-rounds", "warmup", "threads", "pool", "workloads", "seed", "drain-timeout")) {
+                String v = System.getProperty("mirror." + name);
+                if (v != null && !v.isBlank()) {
+                    o.put(name, v.trim());
+                }
+            }
+            for (String a : args) {
+                if (a.isBlank()) {
+                    continue;
+                }
+                if (!a.startsWith("--") || !a.contains("=")) {
+                    throw new IllegalArgumentException("options look like --slice=2.5 (or -Dmirror.slice=2.5); got: " + a);
+                }
+                String[] kv = a.substring(2).split("=", 2);
+                o.put(kv[0], kv[1]);
+            }
+            Config c = new Config(
+                    positive(o, "slice", 2.5),
+                    (int) positive(o, "rounds", 4),
+                    (int) atLeast(o, "half-rounds", 2, 0),
+                    (int) atLeast(o, "warmup", 1, 0),
+                    (int) positive(o, "threads", 4),
+                    (int) positive(o, "pool", 10),
+                    Arrays.stream(o.getOrDefault("workloads", "items,orders").split(",")).map(String::trim).map(Workload::byId).toList(),
+                    Long.parseLong(o.getOrDefault("seed", "42")),
+                    (int) positive(o, "drain-timeout", 60));
+            o.keySet().removeAll(List.of("slice", "rounds", "half-rounds", "warmup", "threads", "pool", "workloads", "seed", "drain-timeout"));
+            if (!o.isEmpty()) {
+                throw new IllegalArgumentException("unknown option(s) " + o.keySet() + "; known: slice, rounds, half-rounds, warmup,"
+                        + " threads, pool, workloads, seed, drain-timeout");
+            }
+            return c;
+        }
+
+        private static double positive(Map<String, String> o, String name, double dflt) {
+            return atLeast(o, name, dflt, Double.MIN_VALUE);
+        }
+
+        private static double atLeast(Map<String, String> o, String name, double dflt, double min) {
+            String v = o.get(name);
+            double d;
+            try {
+                d = v == null ? dflt : Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("mirror." + name + " must be a number, but was '" + v + "'");
+            }
+            if (d < min) {
+                throw new IllegalArgumentException("mirror." + name + " must be " + (min == Double.MIN_VALUE ? "> 0" : ">= " + (long) min)
+                        + ", but was " + v);
+            }
+            return d;
+        }
+
+        String line() {
+            return String.format(Locale.ROOT, "seed=%d slice=%ss rounds=%d half-rounds=%d warmup=%d threads=%d pool=%d workloads=%s drain-timeout=%ds",
+                    seed, num(slice), rounds, halfRounds, warmup, threads, pool, workloadIds(), drainTimeout);
+        }
+
+        String command() {
+            return String.format(Locale.ROOT, "./mvnw -q -B -pl benchmarks -am package -DskipTests -Pmirror-bench -Dmirror.slice=%s"
+                            + " -Dmirror.rounds=%d -Dmirror.half-rounds=%d -Dmirror.warmup=%d -Dmirror.threads=%d -Dmirror.pool=%d"
+                            + " -Dmirror.workloads=%s -Dmirror.seed=%d -Dmirror.drain-timeout=%d",
+                    num(slice), rounds, halfRounds, warmup, threads, pool, workloadIds(), seed, drainTimeout);
+        }
+
+        private String workloadIds() {
+            return String.join(",", workloads.stream().map(Workload::id).toList());
+        }
+
+        static String num(double d) {
+            return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+        }
+    }
+
+    /** One side's open unit. */
+    private record Unit(MirrorSide side, EntityManagerFactory emf, MirrorRuntime mirror, LagSampler lag, HikariDataSource pool) {
+        void close() {
+            emf.close();
+            if (pool != null) {
+                pool.close();
+            }
+        }
+    }
+
+    /**
+     * One slice of one side. {@code applied*}, {@code backlog}, {@code drainMs} and {@code lag} only for mirrored
+     * sides ({@code drainMs} -1: not drained within the time-out); {@code lag} null when only {@code lagP99} is known.
+     */
+    record Slice(MirrorSide side, int round, double targetRate, WriterLoad.Result load, long appliedDuringLoad,
+                 long appliedTotal, long backlog, long drainMs, long[] lag, long lagP99, CpuMeter.Reading cpu) {
+    }
 
     private void run() throws Exception {
-        try (PostgresPair pair = new PostgresPair().start()) {
-            pg = pair;
-            for (PgServer s : List.of(pg.primary(), pg.secondary())) {
-                s.createDatabase(DB);
-                try (Connection c = s.connect(DB); Statement st = c.createStatement()) {
-                    st.execute("CREATE TABLE benchitem (id bigint PRIMARY KEY, version int NOT NULL, name varchar(255), qty int NOT NULL)");
-                    st.execute("CREATE SEQUENCE benchitem_seq INCREMENT BY 50");
+        Instant began = Instant.now();
+        try (PostgresPair pg = new PostgresPair().start()) {
+            cpu = new CpuMeter(() -> pg.primary().postmasterPid().orElse(-1L), () -> pg.secondary().postmasterPid().orElse(-1L));
+            for (MirrorSide side : MirrorSide.values()) {
+                for (PgServer s : List.of(pg.primary(), pg.secondary())) {
+                    side.createSchema(s);
                 }
             }
-            Map<Side, List<Double>> tps = new LinkedHashMap<>();
-            for (Side side : Side.values()) {
-                tps.put(side, new ArrayList<>());
-            }
-            for (int r = 0; r < rounds; r++) {
-                for (Side side : Side.values()) {
-                    try (EntityManagerFactory emf = open(side)) {
-                        load(emf, warmup, 0);
-                        double t = load(emf, seconds, 0);
-                        tps.get(side).add(t);
-                        System.out.printf(Locale.ROOT, "round %d %-6s %8.1f tx/s%n", r + 1, side, t);
-                        if (side != Side.PLAIN) {
-                            awaitDrained(emf);
-                        }
-                    }
-                }
-            }
-            double plain = best(tps.get(Side.PLAIN));
-            double off = best(tps.get(Side.OFF));
-            double async = best(tps.get(Side.ASYNC));
-            double sync = best(tps.get(Side.SYNC));
-            long p99;
-                double halfRate = async / 2;
-            try (EntityManagerFactory emf = open(Side.ASYNC)) {
+            for (MirrorSide side : MirrorSide.values()) {
+                HikariDataSource[] plainPool = new HikariDataSource[1];
+                EntityManagerFactory emf = side.open(pg.primary(), pg.secondary(), config.pool, plainPool);
                 MirrorRuntime m = MirrorRuntime.of(emf.unwrap(SessionFactory.class));
-                load(emf, warmup, halfRate);
-                m.resetLagSamples();
-                double achieved = load(emf, seconds, halfRate);
-                awaitDrained(emf);
-                MirrorStats st = m.stats();
-                p99 = st.lagP99Ms();
-                System.out.printf(Locale.ROOT, "half load: target %.1f tx/s, achieved %.1f tx/s, %d entries applied%n",
-                        halfRate, achieved, st.appliedTotal());
-            }
-            System.out.println();
-            System.out.println("| workload (" + threads + " threads, insert + update of a small entity) | tx/s (best of "
-                    + rounds + ") | vs plain |");
-            System.out.println("|---|---:|---:|");
-            System.out.printf(Locale.ROOT, "| plain Hibernate + HikariCP, one database | %.1f | 100%% |%n", plain);
-            System.out.printf(Locale.ROOT, "| plugin, mirror.mode=off (routing only) | %.1f | %.0f%% |%n", off, 100 * off / plain);
-            System.out.printf(Locale.ROOT, "| plugin, mirror.mode=async | %.1f | %.0f%% |%n", async, 100 * async / plain);
-            System.out.printf(Locale.ROOT, "| plugin, mirror.mode=sync | %.1f | %.0f%% |%n", sync, 100 * sync / plain);
-            System.out.printf(Locale.ROOT, "%nmirror lag p99 at half of the async maximum (%.1f tx/s): %d ms%n", halfRate, p99);
-        }
-    }
-
-    private static double best(List<Double> l) {
-        return l.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-    }
-
-    private EntityManagerFactory open(Side side) {
-        HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration("mirror-bench-" + side)
-                .managedClass(BenchItem.class)
-                .property("hibernate.hbm2ddl.auto", "none");
-        if (side == Side.PLAIN) {
-            HikariConfig hc = new HikariConfig();
-            hc.setJdbcUrl(pg.primary().jdbcUrl(DB));
-            hc.setUsername(pg.primary().user());
-            hc.setPassword(pg.primary().password());
-            hc.setMaximumPoolSize(pool);
-            hc.setPoolName("bench-plain");
-            cfg.property("hibernate.connection.datasource", new HikariDataSource(hc));
-        } else {
-            cfg.property("hibernate.multi_tenant_connection_provider", "io.dbredundancy.hibernate.routing.RedundantConnectionProvider")
-                    .property("hibernate.tenant_identifier_resolver", "io.dbredundancy.hibernate.routing.ActiveNodeResolver")
-                    .property(RedundancySettings.PRIMARY_URL, pg.primary().jdbcUrl(DB))
-                    .property(RedundancySettings.PRIMARY_USER, pg.primary().user())
-                    .property(RedundancySettings.PRIMARY_PASSWORD, pg.primary().password())
-                    .property(RedundancySettings.SECONDARY_URL, pg.secondary().jdbcUrl(DB))
-                    .property(RedundancySettings.SECONDARY_USER, pg.secondary().user())
-                    .property(RedundancySettings.SECONDARY_PASSWORD, pg.secondary().password())
-                    .property(RedundancySettings.POOL_MAX_SIZE, String.valueOf(pool))
-                    .property(RedundancySettings.MIRROR_MODE, side == Side.SYNC ? "sync" : side == Side.OFF ? "off" : "async");
-        }
-        return cfg.createEntityManagerFactory();
-    }
-
-    private static void awaitDrained(EntityManagerFactory emf) {
-        MirrorRuntime m = MirrorRuntime.of(emf.unwrap(SessionFactory.class));
-        if (m != null) {
-            m.awaitDrainedTo(io.dbredundancy.hibernate.Node.SECONDARY, java.time.Duration.ofSeconds(60));
-        }
-    }
-
-    /** Runs the workload for {@code secs}; {@code rate} > 0 caps it (transactions per second, all threads). */
-    private double load(EntityManagerFactory emf, int secs, double rate) throws InterruptedException {
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong committed = new AtomicLong();
-        long intervalNanos = rate > 0 ? (long) (1e9 * threads * 2 / rate) : 0; // per thread, per iteration (2 tx)
-        List<Thread> workers = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            Thread w = new Thread(() -> {
-                long next = System.nanoTime();
-                while (!stop.get()) {
-                    try {
-                        EntityManager em = emf.createEntityManager();
-                        em.getTransaction().begin();
-                        BenchItem item = new BenchItem();
-                        item.name = "item";
-                        item.qty = 1;
-                        em.persist(item);
-                        em.getTransaction().commit();
-                        em.close();
-                        committed.incrementAndGet();
-                        em = emf.createEntityManager();
-                        em.getTransaction().begin();
-                        em.find(BenchItem.class, item.id).qty = 2;
-                        em.getTransaction().commit();
-                        em.close();
-                        committed.incrementAndGet();
-                    } catch (RuntimeException e) {
-                        System.err.println("write failed: " + e);
-                    }
-                    if (intervalNanos > 0) {
-                        next += intervalNanos;
-                        long sleep = next - System.nanoTime();
-                        if (sleep > 0) {
-                            try {
-                                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-                            } catch (InterruptedException e) {
-                                return;
-                            }
-                        }
-                    }
+                if (side.mirrored() && m == null) {
+                    throw new IllegalStateException("side " + side.id() + ": the unit has no MirrorRuntime (mirror.mode not applied?)");
                 }
-            }, "bench-writer-" + t);
-            workers.add(w);
+                units.put(side, new Unit(side, emf, m, m == null ? null : new LagSampler(m), plainPool[0]));
+            }
+            Thread sampler = new Thread(this::sampleLag, "bench-lag-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+
+            System.out.println("MirrorBenchmark: " + config.line());
+            System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, load average " + loadAverage()
+                    + "; JDK " + System.getProperty("java.version") + "; " + serverSettings(pg.primary()) + "; " + gitCommit());
+            System.out.println("reproduce: " + config.command());
+            String lagNote = units.get(MirrorSide.ASYNC).lag().unavailable();
+            if (lagNote != null) {
+                System.out.println("note: " + lagNote);
+            }
+            Random schedule = new Random(config.seed);
+            for (Workload w : config.workloads) {
+                runWorkload(w, schedule);
+            }
+            System.out.printf(Locale.ROOT, "%ntotal %d s; load average at the end %s%n",
+                    Duration.between(began, Instant.now()).toSeconds(), loadAverage());
+            units.values().forEach(Unit::close);
         }
-        long start = System.nanoTime();
-        workers.forEach(Thread::start);
-        Thread.sleep(secs * 1000L);
-        long n = committed.get();
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        stop.set(true);
-        for (Thread w : workers) {
-            w.join(10_000);
+    }
+
+    private void runWorkload(Workload w, Random schedule) throws InterruptedException {
+        System.out.printf(Locale.ROOT, "%n== workload %s: %d threads, each iteration: %s%n", w.id(), config.threads, w.description());
+        List<MirrorSide> sides = List.of(MirrorSide.values());
+        for (int i = 0; i < config.warmup; i++) {
+            for (MirrorSide side : sides) {
+                Slice s = slice(w, side, 0, 0, schedule.nextLong());
+                log(w, "warm-up", s);
+            }
         }
-        return n / elapsed;
+        Map<MirrorSide, List<Slice>> full = new EnumMap<>(MirrorSide.class);
+        List<Map<MirrorSide, Slice>> rounds = new ArrayList<>();
+        for (int r = 1; r <= config.rounds; r++) {
+            List<MirrorSide> order = new ArrayList<>(sides);
+            Collections.shuffle(order, schedule);
+            Map<MirrorSide, Slice> round = new EnumMap<>(MirrorSide.class);
+            for (MirrorSide side : order) {
+                Slice s = slice(w, side, r, 0, schedule.nextLong());
+                log(w, "round " + r, s);
+                full.computeIfAbsent(side, k -> new ArrayList<>()).add(s);
+                round.put(side, s);
+            }
+            rounds.add(round);
+        }
+        Map<MirrorSide, List<Slice>> half = new EnumMap<>(MirrorSide.class);
+        List<MirrorSide> mirrored = sides.stream().filter(MirrorSide::mirrored).toList();
+        for (int r = 1; r <= config.halfRounds; r++) {
+            List<MirrorSide> order = new ArrayList<>(mirrored);
+            Collections.shuffle(order, schedule);
+            for (MirrorSide side : order) {
+                double rate = median(full.get(side).stream().mapToDouble(s -> s.load().txPerSecond()).toArray()) / 2;
+                Slice s = slice(w, side, r, rate, schedule.nextLong());
+                log(w, "half " + r, s);
+                half.computeIfAbsent(side, k -> new ArrayList<>()).add(s);
+            }
+        }
+        Report.print(w, config, full, rounds, half);
+    }
+
+    /** Full speed ({@code rate} 0) or capped; the load, then (mirrored sides) the drain; CPU over both. */
+    private Slice slice(Workload w, MirrorSide side, int round, double rate, long seed) throws InterruptedException {
+        Unit u = units.get(side);
+        if (u.mirror() != null) {
+            awaitDrained(u, Duration.ofSeconds(config.drainTimeout)); // a previous time-out's rest
+            u.lag().reset();
+            activeSampler = u.lag();
+        }
+        long applied0 = u.mirror() == null ? 0 : u.mirror().stats().appliedTotal();
+        CpuMeter.Reading cpu0 = cpu.read();
+        WriterLoad.Result load = WriterLoad.run(u.emf(), w, config.threads, config.slice, rate, seed);
+        if (u.mirror() == null) {
+            CpuMeter.Reading used = cpu.read().minus(cpu0);
+            return new Slice(side, round, rate, load, 0, 0, -1, -1, null, -1, used);
+        }
+        long appliedLoad = u.mirror().stats().appliedTotal() - applied0;
+        long stopped = System.nanoTime();
+        long backlog = u.mirror().pending(Node.PRIMARY);
+        long drainMs = -1;
+        long deadline = stopped + TimeUnit.SECONDS.toNanos(config.drainTimeout);
+        for (long pending = backlog; System.nanoTime() < deadline; pending = u.mirror().pending(Node.PRIMARY)) {
+            if (pending == 0) {
+                drainMs = (System.nanoTime() - stopped) / 1_000_000;
+                break;
+            }
+            Thread.sleep(5);
+        }
+        CpuMeter.Reading used = cpu.read().minus(cpu0);
+        settle(u);
+        activeSampler = null;
+        u.lag().take();
+        long appliedAll = u.mirror().stats().appliedTotal() - applied0;
+        long[] lag = u.lag().samples();
+        long p99 = lag == null ? u.lag().runtimeP99() : percentile(lag, 0.99);
+        return new Slice(side, round, rate, load, appliedLoad, appliedAll, backlog, drainMs, lag, p99, used);
+    }
+
+    /** The relay counts a batch just after deleting it from the journal: wait until the count stops moving. */
+    private static void settle(Unit u) throws InterruptedException {
+        long last = -1;
+        for (int i = 0; i < 25; i++) {
+            long now = u.mirror().stats().appliedTotal();
+            if (now == last) {
+                return;
+            }
+            last = now;
+            Thread.sleep(20);
+        }
+    }
+
+    private void awaitDrained(Unit u, Duration timeout) {
+        if (u.mirror().pending(Node.PRIMARY) != 0 && !u.mirror().awaitDrainedTo(Node.SECONDARY, timeout)) {
+            System.out.println("warning: side " + u.side().id() + " still has " + u.mirror().pending(Node.PRIMARY)
+                    + " journal entries after a further " + timeout.toSeconds() + " s; measuring on top of them");
+        }
+    }
+
+    /** Empties the active side's lag ring often enough that it never wraps (8192 entries). */
+    private void sampleLag() {
+        while (true) {
+            LagSampler s = activeSampler;
+            if (s != null) {
+                s.take();
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static void log(Workload w, String phase, Slice s) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-6s %-8s %-5s %8.1f tx/s", w.id(), phase, s.side().id(),
+                s.load().txPerSecond()));
+        if (s.targetRate() > 0) {
+            b.append(String.format(Locale.ROOT, " (cap %.1f)", s.targetRate()));
+        }
+        if (s.side().mirrored()) {
+            b.append(String.format(Locale.ROOT, "  applied %6.1f/s  backlog %5d  drain %s  lag p99 %d ms",
+                    s.appliedDuringLoad() / s.load().seconds(), s.backlog(), s.drainMs() < 0 ? "timeout" : s.drainMs() + " ms", s.lagP99()));
+        }
+        CpuMeter.Reading c = s.cpu();
+        b.append(String.format(Locale.ROOT, "  cpu s: jvm %.2f (writers %.2f, mirror %.2f) pri %.2f sec %.2f",
+                c.jvm() / 1e9, s.load().writerCpuNanos() / 1e9, c.mirrorThreads() / 1e9, c.primary() / 1e9, c.secondary() / 1e9));
+        if (s.load().failed() > 0) {
+            b.append("  FAILED ").append(s.load().failed()).append(" iterations, first: ").append(s.load().firstError());
+        }
+        System.out.println(b);
+    }
+
+    static double median(double[] v) {
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+    }
+
+    /** The {@code q} quantile of {@code v} (nearest rank, as the plugin's own p99). */
+    static long percentile(long[] v, double q) {
+        if (v.length == 0) {
+            return 0;
+        }
+        long[] c = v.clone();
+        Arrays.sort(c);
+        return c[Math.max(0, Math.min(c.length - 1, (int) Math.ceil(c.length * q) - 1))];
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String serverSettings(PgServer server) {
+        StringBuilder b = new StringBuilder("PostgreSQL");
+        try (Connection c = server.connect(); Statement st = c.createStatement()) {
+            for (String name : List.of("server_version", "fsync", "synchronous_commit", "wal_level", "full_page_writes", "shared_buffers")) {
+                try (ResultSet rs = st.executeQuery("SHOW " + name)) {
+                    rs.next();
+                    b.append(name.equals("server_version") ? " " : ", " + name + "=").append(rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            b.append(" (settings unknown: ").append(e.getMessage()).append(')');
+        }
+        return b.toString();
+    }
+
+    private static String gitCommit() {
+        try {
+            Process p = new ProcessBuilder("git", "log", "-1", "--format=%h %cs").redirectErrorStream(true).start();
+            String head = new String(p.getInputStream().readAllBytes()).trim();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return "commit unknown";
+            }
+            Process d = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no").redirectErrorStream(true).start();
+            boolean dirty = !new String(d.getInputStream().readAllBytes()).isBlank();
+            d.waitFor(10, TimeUnit.SECONDS);
+            return "commit " + head + (dirty ? " + uncommitted changes" : "");
+        } catch (IOException e) {
+            return "commit unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "commit unknown";
+        }
     }
 }

@@ -1,0 +1,125 @@
+package io.dbredundancy.benchmarks.mirror;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * CPU time used so far, from {@code /proc}: this JVM (utime + stime of {@code /proc/self/stat}), the plugin's mirror
+ * threads within it ({@code db-redundancy-mirror-*}, by {@link ThreadMXBean}), and each PostgreSQL server as the
+ * sum over its postmaster's process tree (live processes' own time plus the time of children they reaped, so
+ * backends that exited still count).
+ */
+final class CpuMeter {
+
+    /** CPU nanoseconds used so far by each component; subtract two readings for a window. */
+    record Reading(long jvm, long mirrorThreads, long primary, long secondary) {
+        Reading minus(Reading o) {
+            return new Reading(jvm - o.jvm, mirrorThreads - o.mirrorThreads, primary - o.primary, secondary - o.secondary);
+        }
+
+        Reading plus(Reading o) {
+            return new Reading(jvm + o.jvm, mirrorThreads + o.mirrorThreads, primary + o.primary, secondary + o.secondary);
+        }
+
+        static final Reading ZERO = new Reading(0, 0, 0, 0);
+    }
+
+    private static final String MIRROR_THREADS = "db-redundancy-mirror-";
+
+    private final long nanosPerTick;
+    private final LongSupplier primaryPid;
+    private final LongSupplier secondaryPid;
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
+    /** {@code primaryPid}/{@code secondaryPid}: the postmasters' pids, asked at every reading (a restart moves them). */
+    CpuMeter(LongSupplier primaryPid, LongSupplier secondaryPid) {
+        this.nanosPerTick = 1_000_000_000L / clockTicksPerSecond();
+        this.primaryPid = primaryPid;
+        this.secondaryPid = secondaryPid;
+    }
+
+    Reading read() {
+        Map<Long, long[]> procs = processes();
+        long self = ticks(procs.get(ProcessHandle.current().pid()), false);
+        return new Reading(self * nanosPerTick, mirrorThreadNanos(),
+                tree(procs, primaryPid.getAsLong()) * nanosPerTick, tree(procs, secondaryPid.getAsLong()) * nanosPerTick);
+    }
+
+    private long mirrorThreadNanos() {
+        long sum = 0;
+        for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith(MIRROR_THREADS)) {
+                sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
+    }
+
+    /** Ticks of {@code root} and all its descendants, reaped children included. */
+    private static long tree(Map<Long, long[]> procs, long root) {
+        Map<Long, List<Long>> children = new HashMap<>();
+        procs.forEach((pid, s) -> children.computeIfAbsent(s[0], k -> new ArrayList<>()).add(pid));
+        long sum = 0;
+        Deque<Long> todo = new ArrayDeque<>(List.of(root));
+        while (!todo.isEmpty()) {
+            long pid = todo.pop();
+            sum += ticks(procs.get(pid), true);
+            todo.addAll(children.getOrDefault(pid, List.of()));
+        }
+        return sum;
+    }
+
+    private static long ticks(long[] stat, boolean withReapedChildren) {
+        if (stat == null) {
+            return 0;
+        }
+        return stat[1] + stat[2] + (withReapedChildren ? stat[3] + stat[4] : 0);
+    }
+
+    /** pid → {ppid, utime, stime, cutime, cstime} of every process in /proc. */
+    private static Map<Long, long[]> processes() {
+        Map<Long, long[]> out = new HashMap<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+            for (Path dir : dirs) {
+                try {
+                    String stat = Files.readString(dir.resolve("stat"));
+                    // fields after the command (which may hold spaces): state ppid ... utime(14) stime cutime cstime
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.put(Long.parseLong(dir.getFileName().toString()), new long[]{
+                            Long.parseLong(f[1]), Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])});
+                } catch (IOException | RuntimeException gone) {
+                    // the process exited meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("CPU figures need /proc (Linux): " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static long clockTicksPerSecond() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor();
+            return Long.parseLong(out);
+        } catch (IOException | RuntimeException e) {
+            return 100;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 100;
+        }
+    }
+}

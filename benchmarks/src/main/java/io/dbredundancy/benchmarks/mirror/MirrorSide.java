@@ -1,0 +1,88 @@
+package io.dbredundancy.benchmarks.mirror;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.dbredundancy.hibernate.RedundancySettings;
+import io.dbredundancy.hibernate.testbed.PgServer;
+import jakarta.persistence.EntityManagerFactory;
+import org.hibernate.jpa.HibernatePersistenceConfiguration;
+
+/**
+ * The four contestants of {@link MirrorBenchmark}. Each has a database of its own on both servers
+ * ({@code mb_<id>}), so the journals and relays of {@code async} and {@code sync} never meet and every unit stays
+ * open (warm) for the whole run.
+ */
+enum MirrorSide {
+
+    /** Plain Hibernate + HikariCP on the primary alone: the reference. */
+    PLAIN("plain", null),
+    /** The plugin routing only: {@code mirror.mode=off}. */
+    OFF("off", "off"),
+    /** The plugin with {@code mirror.mode=async}: journal in the transaction, relay to the secondary. */
+    ASYNC("async", "async"),
+    /** The plugin with {@code mirror.mode=sync}: commit returns once the secondary has the change. */
+    SYNC("sync", "sync");
+
+    static final Class<?>[] ENTITIES = {BenchItem.class, BenchOrder.class, BenchOrderLine.class};
+
+    private final String id;
+    private final String mode;
+
+    MirrorSide(String id, String mode) {
+        this.id = id;
+        this.mode = mode;
+    }
+
+    String id() {
+        return id;
+    }
+
+    String database() {
+        return "mb_" + id;
+    }
+
+    /** True for the sides whose changes a relay applies to the secondary. */
+    boolean mirrored() {
+        return this == ASYNC || this == SYNC;
+    }
+
+    /** Creates this side's database and tables (Hibernate's schema export of {@link #ENTITIES}) on {@code server}. */
+    void createSchema(PgServer server) {
+        server.createDatabase(database());
+        new HibernatePersistenceConfiguration("mirror-bench-ddl-" + id)
+                .managedClasses(ENTITIES)
+                .jdbcUrl(server.jdbcUrl(database())).jdbcCredentials(server.user(), server.password())
+                .property(RedundancySettings.ROLE, "ddl")
+                .property("hibernate.hbm2ddl.auto", "create")
+                .createEntityManagerFactory().close();
+    }
+
+    /** Opens this side's unit; {@code plainPool} receives the HikariCP pool of {@link #PLAIN} (to close it). */
+    EntityManagerFactory open(PgServer primary, PgServer secondary, int pool, HikariDataSource[] plainPool) {
+        HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration("mirror-bench-" + id)
+                .managedClasses(ENTITIES)
+                .property("hibernate.hbm2ddl.auto", "none");
+        if (this == PLAIN) {
+            HikariConfig hc = new HikariConfig();
+            hc.setJdbcUrl(primary.jdbcUrl(database()));
+            hc.setUsername(primary.user());
+            hc.setPassword(primary.password());
+            hc.setMaximumPoolSize(pool);
+            hc.setPoolName("bench-plain");
+            plainPool[0] = new HikariDataSource(hc);
+            cfg.property("hibernate.connection.datasource", plainPool[0]);
+        } else {
+            cfg.property("hibernate.multi_tenant_connection_provider", "io.dbredundancy.hibernate.routing.RedundantConnectionProvider")
+                    .property("hibernate.tenant_identifier_resolver", "io.dbredundancy.hibernate.routing.ActiveNodeResolver")
+                    .property(RedundancySettings.PRIMARY_URL, primary.jdbcUrl(database()))
+                    .property(RedundancySettings.PRIMARY_USER, primary.user())
+                    .property(RedundancySettings.PRIMARY_PASSWORD, primary.password())
+                    .property(RedundancySettings.SECONDARY_URL, secondary.jdbcUrl(database()))
+                    .property(RedundancySettings.SECONDARY_USER, secondary.user())
+                    .property(RedundancySettings.SECONDARY_PASSWORD, secondary.password())
+                    .property(RedundancySettings.POOL_MAX_SIZE, String.valueOf(pool))
+                    .property(RedundancySettings.MIRROR_MODE, mode);
+        }
+        return cfg.createEntityManagerFactory();
+    }
+}
