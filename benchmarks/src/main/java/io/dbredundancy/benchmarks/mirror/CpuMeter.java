@@ -23,20 +23,49 @@ import java.util.function.LongSupplier;
  */
 final class CpuMeter {
 
-    /** CPU nanoseconds used so far by each component; subtract two readings for a window. */
-    record Reading(long jvm, long mirrorThreads, long primary, long secondary) {
-        Reading minus(Reading o) {
-            return new Reading(jvm - o.jvm, mirrorThreads - o.mirrorThreads, primary - o.primary, secondary - o.secondary);
+    /**
+     * CPU nanoseconds used by each component, so far (a reading) or in a window ({@link #minus}). In a window only:
+     * {@code mirrorThreads}, the plugin's mirror threads, and {@code otherThreads}, the Java threads other than those
+     * and the benchmark's writers (pools, health checks, the benchmark's own sampling); what the JVM used beyond its
+     * Java threads is the VM itself (GC, JIT). In a reading only: {@code threads}, the time per live Java thread
+     * (id to {nanos, 1 when a mirror thread}).
+     */
+    record Reading(long jvm, long mirrorThreads, long otherThreads, long primary, long secondary, Map<Long, long[]> threads) {
+
+        /** The window from {@code earlier} to this reading; a thread counts from its time in {@code earlier}, or from 0. */
+        Reading minus(Reading earlier) {
+            long mirror = 0;
+            long other = 0;
+            for (Map.Entry<Long, long[]> t : threads.entrySet()) {
+                long[] before = earlier.threads.get(t.getKey());
+                long ns = Math.max(0, t.getValue()[0] - (before == null ? 0 : before[0]));
+                if (t.getValue()[1] == 1) {
+                    mirror += ns;
+                } else {
+                    other += ns;
+                }
+            }
+            return new Reading(jvm - earlier.jvm, mirror, other, primary - earlier.primary, secondary - earlier.secondary, Map.of());
         }
 
         Reading plus(Reading o) {
-            return new Reading(jvm + o.jvm, mirrorThreads + o.mirrorThreads, primary + o.primary, secondary + o.secondary);
+            return new Reading(jvm + o.jvm, mirrorThreads + o.mirrorThreads, otherThreads + o.otherThreads,
+                    primary + o.primary, secondary + o.secondary, Map.of());
         }
 
-        static final Reading ZERO = new Reading(0, 0, 0, 0);
+        /**
+         * The VM's own time (GC, JIT, safepoints) in a window, given the writers' time measured by themselves (a
+         * thread that ended within the window counts here too).
+         */
+        long vm(long writers) {
+            return Math.max(0, jvm - writers - mirrorThreads - otherThreads);
+        }
+
+        static final Reading ZERO = new Reading(0, 0, 0, 0, 0, Map.of());
     }
 
     private static final String MIRROR_THREADS = "db-redundancy-mirror-";
+    private static final String WRITER_THREADS = "bench-writer-";
 
     private final long nanosPerTick;
     private final LongSupplier primaryPid;
@@ -53,18 +82,17 @@ final class CpuMeter {
     Reading read() {
         Map<Long, long[]> procs = processes();
         long self = ticks(procs.get(ProcessHandle.current().pid()), false);
-        return new Reading(self * nanosPerTick, mirrorThreadNanos(),
-                tree(procs, primaryPid.getAsLong()) * nanosPerTick, tree(procs, secondaryPid.getAsLong()) * nanosPerTick);
-    }
-
-    private long mirrorThreadNanos() {
-        long sum = 0;
+        Map<Long, long[]> javaThreads = new HashMap<>();
         for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (t != null && t.getThreadName().startsWith(MIRROR_THREADS)) {
-                sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+            if (t == null || t.getThreadName().startsWith(WRITER_THREADS)) {
+                continue; // writers count their own time when they end
             }
+            long ns = Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+            javaThreads.put(t.getThreadId(), new long[]{ns, t.getThreadName().startsWith(MIRROR_THREADS) ? 1 : 0});
         }
-        return sum;
+        return new Reading(self * nanosPerTick, 0, 0,
+                tree(procs, primaryPid.getAsLong()) * nanosPerTick, tree(procs, secondaryPid.getAsLong()) * nanosPerTick,
+                javaThreads);
     }
 
     /** Ticks of {@code root} and all its descendants, reaped children included. */

@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Options, as {@code --name=value} or the system property {@code mirror.<name>} (the argument wins):
  * {@code slice} seconds per slice (2.5), {@code rounds} at full load (4), {@code half-rounds} at half load (2),
- * {@code warmup} slices per side before measuring (1), {@code threads} (4), {@code pool} (10), {@code workloads}
+ * {@code warmup} slices per side before measuring (2), {@code threads} (4), {@code pool} (10), {@code workloads}
  * ({@code items,orders}), {@code seed} (42), {@code drain-timeout} seconds (60).
  */
 public final class MirrorBenchmark {
@@ -93,7 +93,7 @@ public final class MirrorBenchmark {
                     positive(o, "slice", 2.5),
                     (int) positive(o, "rounds", 4),
                     (int) atLeast(o, "half-rounds", 2, 0),
-                    (int) atLeast(o, "warmup", 1, 0),
+                    (int) atLeast(o, "warmup", 2, 0),
                     (int) positive(o, "threads", 4),
                     (int) positive(o, "pool", 10),
                     Arrays.stream(o.getOrDefault("workloads", "items,orders").split(",")).map(String::trim).map(Workload::byId).toList(),
@@ -268,7 +268,7 @@ public final class MirrorBenchmark {
                 drainMs = (System.nanoTime() - stopped) / 1_000_000;
                 break;
             }
-            Thread.sleep(5);
+            Thread.sleep(10);
         }
         CpuMeter.Reading used = cpu.read().minus(cpu0);
         settle(u);
@@ -326,8 +326,10 @@ public final class MirrorBenchmark {
                     s.appliedDuringLoad() / s.load().seconds(), s.backlog(), s.drainMs() < 0 ? "timeout" : s.drainMs() + " ms", s.lagP99()));
         }
         CpuMeter.Reading c = s.cpu();
-        b.append(String.format(Locale.ROOT, "  cpu s: jvm %.2f (writers %.2f, mirror %.2f) pri %.2f sec %.2f",
-                c.jvm() / 1e9, s.load().writerCpuNanos() / 1e9, c.mirrorThreads() / 1e9, c.primary() / 1e9, c.secondary() / 1e9));
+        long writers = s.load().writerCpuNanos();
+        b.append(String.format(Locale.ROOT, "  cpu s: jvm %.2f (writers %.2f, mirror %.2f, other %.2f, gc+jit %.2f) pri %.2f sec %.2f",
+                c.jvm() / 1e9, writers / 1e9, c.mirrorThreads() / 1e9, c.otherThreads() / 1e9, c.vm(writers) / 1e9,
+                c.primary() / 1e9, c.secondary() / 1e9));
         if (s.load().failed() > 0) {
             b.append("  FAILED ").append(s.load().failed()).append(" iterations, first: ").append(s.load().firstError());
         }

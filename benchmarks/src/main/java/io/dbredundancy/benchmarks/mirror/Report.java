@@ -20,7 +20,7 @@ final class Report {
                         + " slices, load + drain)%n",
                 w.id(), config.threads(), config.rounds(), MirrorBenchmark.Config.num(config.slice()));
         System.out.println("| side | tx/s | vs plain | applied/s | backlog | drain ms | lag ms p50/p99/max "
-                + "| CPU s: JVM (writers, mirror thr.) / primary / secondary | CPU µs per tx: JVM / primary / secondary |");
+                + "| CPU s: JVM (writers, mirror thr., other thr., GC+JIT) / primary / secondary | CPU µs per tx: JVM / primary / secondary |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (MirrorSide side : MirrorSide.values()) {
             List<Slice> slices = full.get(side);
@@ -58,6 +58,14 @@ final class Report {
         if (notes.length() > 0) {
             System.out.println("journal entries applied per committed transaction (full load): "
                     + notes.substring(0, notes.length() - 2));
+        }
+        List<Slice> mirrored = java.util.stream.Stream.concat(full.values().stream(), half.values().stream())
+                .flatMap(List::stream).filter(s -> s.side().mirrored()).toList();
+        if (mirrored.stream().allMatch(s -> s.lag() != null)) {
+            long samples = mirrored.stream().mapToLong(s -> s.lag().length).sum();
+            long applied = mirrored.stream().mapToLong(Slice::appliedTotal).sum();
+            System.out.println("lag samples: " + samples + " for " + applied + " applied entries"
+                    + (samples == applied ? "" : " (MISMATCH: percentiles may be biased)"));
         }
         long failed = full.values().stream().flatMap(List::stream).mapToLong(s -> s.load().failed()).sum()
                 + half.values().stream().flatMap(List::stream).mapToLong(s -> s.load().failed()).sum();
@@ -113,8 +121,8 @@ final class Report {
     private static String cpuSeconds(List<Slice> slices) {
         CpuMeter.Reading c = cpu(slices);
         long writers = slices.stream().mapToLong(s -> s.load().writerCpuNanos()).sum();
-        return String.format(Locale.ROOT, "%.2f (%.2f, %.2f) / %.2f / %.2f", c.jvm() / 1e9, writers / 1e9,
-                c.mirrorThreads() / 1e9, c.primary() / 1e9, c.secondary() / 1e9);
+        return String.format(Locale.ROOT, "%.2f (%.2f, %.2f, %.2f, %.2f) / %.2f / %.2f", c.jvm() / 1e9, writers / 1e9,
+                c.mirrorThreads() / 1e9, c.otherThreads() / 1e9, c.vm(writers) / 1e9, c.primary() / 1e9, c.secondary() / 1e9);
     }
 
     private static String cpuPerTx(List<Slice> slices) {
