@@ -127,8 +127,13 @@ public final class MirrorBenchmark {
         }
 
         String line() {
-            return String.format(Locale.ROOT, "seed=%d slice=%ss rounds=%d half-rounds=%d warmup=%d threads=%d pool=%d workloads=%s drain-timeout=%ds",
-                    seed, num(slice), rounds, halfRounds, warmup, threads, pool, workloadIds(), drainTimeout);
+            int sides = MirrorSide.values().length;
+            long mirrored = Arrays.stream(MirrorSide.values()).filter(MirrorSide::mirrored).count();
+            return String.format(Locale.ROOT, "seed=%d slice=%ss rounds=%d half-rounds=%d warmup=%d threads=%d pool=%d workloads=%s"
+                            + " drain-timeout=%ds; load per workload %s s (warm-up %s, full %s, half %s) plus the drains",
+                    seed, num(slice), rounds, halfRounds, warmup, threads, pool, workloadIds(), drainTimeout,
+                    num(slice * (sides * (warmup + rounds) + mirrored * halfRounds)), num(slice * sides * warmup),
+                    num(slice * sides * rounds), num(slice * mirrored * halfRounds));
         }
 
         String command() {

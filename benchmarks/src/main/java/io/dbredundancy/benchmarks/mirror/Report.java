@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** The tables of one workload: full load (all sides) and half load (mirrored sides), from the slices. */
 final class Report {
@@ -15,7 +16,7 @@ final class Report {
 
     static void print(Workload w, MirrorBenchmark.Config config, Map<MirrorSide, List<Slice>> full,
                       List<Map<MirrorSide, Slice>> rounds, Map<MirrorSide, List<Slice>> half) {
-        System.out.printf(Locale.ROOT, "%n%s, full load: %d threads, %d rounds of one %ss slice per side (tx/s: median of the"
+        System.out.printf(Locale.ROOT, "%n%s, full load: %d threads, %d rounds of one %ss slice per side, order shuffled per round (tx/s: median of the"
                         + " slices; vs plain: median of the per-round ratios; backlog, drain: median/max; lag and CPU: all"
                         + " slices, load + drain)%n",
                 w.id(), config.threads(), config.rounds(), MirrorBenchmark.Config.num(config.slice()));
@@ -59,7 +60,7 @@ final class Report {
             System.out.println("journal entries applied per committed transaction (full load): "
                     + notes.substring(0, notes.length() - 2));
         }
-        List<Slice> mirrored = java.util.stream.Stream.concat(full.values().stream(), half.values().stream())
+        List<Slice> mirrored = Stream.concat(full.values().stream(), half.values().stream())
                 .flatMap(List::stream).filter(s -> s.side().mirrored()).toList();
         if (mirrored.stream().allMatch(s -> s.lag() != null)) {
             long samples = mirrored.stream().mapToLong(s -> s.lag().length).sum();
