@@ -153,8 +153,12 @@ public final class MirrorBenchmark {
     }
 
     /** One side's open unit. */
-    private record Unit(MirrorSide side, EntityManagerFactory emf, MirrorRuntime mirror, LagSampler lag, HikariDataSource pool) {
+    private record Unit(MirrorSide side, EntityManagerFactory emf, MirrorRuntime mirror, LagSampler lag, JournalProbe journal,
+                        HikariDataSource pool) {
         void close() {
+            if (journal != null) {
+                journal.close();
+            }
             emf.close();
             if (pool != null) {
                 pool.close();
@@ -186,7 +190,8 @@ public final class MirrorBenchmark {
                 if (side.mirrored() && m == null) {
                     throw new IllegalStateException("side " + side.id() + ": the unit has no MirrorRuntime (mirror.mode not applied?)");
                 }
-                units.put(side, new Unit(side, emf, m, m == null ? null : new LagSampler(m), plainPool[0]));
+                units.put(side, new Unit(side, emf, m, m == null ? null : new LagSampler(m),
+                        m == null ? null : new JournalProbe(pg.primary(), side.database(), m), plainPool[0]));
             }
             Thread sampler = new Thread(this::sampleLag, "bench-lag-sampler");
             sampler.setDaemon(true);
@@ -265,15 +270,15 @@ public final class MirrorBenchmark {
         }
         long appliedLoad = u.mirror().stats().appliedTotal() - applied0;
         long stopped = System.nanoTime();
-        long backlog = u.mirror().pending(Node.PRIMARY);
+        long backlog = u.journal().backlog();
         long drainMs = -1;
         long deadline = stopped + TimeUnit.SECONDS.toNanos(config.drainTimeout);
-        for (long pending = backlog; System.nanoTime() < deadline; pending = u.mirror().pending(Node.PRIMARY)) {
-            if (pending == 0) {
+        for (boolean drained = backlog == 0; System.nanoTime() < deadline; drained = u.journal().drained()) {
+            if (drained) {
                 drainMs = (System.nanoTime() - stopped) / 1_000_000;
                 break;
             }
-            Thread.sleep(10);
+            Thread.sleep(5);
         }
         CpuMeter.Reading used = cpu.read().minus(cpu0);
         settle(u);
