@@ -24,44 +24,41 @@ import java.util.function.LongSupplier;
 final class CpuMeter {
 
     /**
-     * CPU nanoseconds used by each component, so far (a reading) or in a window ({@link #minus}). In a window only:
-     * {@code mirrorThreads}, the plugin's mirror threads, and {@code otherThreads}, the Java threads other than those
-     * and the benchmark's writers (pools, health checks, the benchmark's own sampling); what the JVM used beyond its
-     * Java threads is the VM itself (GC, JIT). In a reading only: {@code threads}, the time per live Java thread
-     * (id to {nanos, 1 when a mirror thread}).
+     * CPU nanoseconds used by each component, so far (a reading) or in a window ({@link #minus}). {@code jvm}, {@code
+     * primary}, {@code secondary}: whole processes. In a window only, parts of the JVM: {@code mirrorThreads} (the
+     * plugin's mirror threads), {@code otherThreads} (the Java threads other than those and the benchmark's writers:
+     * pools, health checks, the benchmark's own sampling), {@code gc} (GC workers and the VM thread, which runs the
+     * safepoint operations) and {@code jit} (the compiler threads); a thread that ended within the window counts in
+     * {@code jvm} only. In a reading only: the time per live thread ({@code javaThreads}: Java thread id to {nanos, 1
+     * when a mirror thread}; {@code vmThreads}: native id to {nanos, 1 for JIT, 0 for GC}).
      */
-    record Reading(long jvm, long mirrorThreads, long otherThreads, long primary, long secondary, Map<Long, long[]> threads) {
+    record Reading(long jvm, long mirrorThreads, long otherThreads, long gc, long jit, long primary, long secondary,
+                   Map<Long, long[]> javaThreads, Map<Long, long[]> vmThreads) {
 
         /** The window from {@code earlier} to this reading; a thread counts from its time in {@code earlier}, or from 0. */
         Reading minus(Reading earlier) {
-            long mirror = 0;
-            long other = 0;
-            for (Map.Entry<Long, long[]> t : threads.entrySet()) {
-                long[] before = earlier.threads.get(t.getKey());
-                long ns = Math.max(0, t.getValue()[0] - (before == null ? 0 : before[0]));
-                if (t.getValue()[1] == 1) {
-                    mirror += ns;
-                } else {
-                    other += ns;
-                }
+            long[] java = split(javaThreads, earlier.javaThreads);
+            long[] vm = split(vmThreads, earlier.vmThreads);
+            return new Reading(jvm - earlier.jvm, java[1], java[0], vm[0], vm[1], primary - earlier.primary,
+                    secondary - earlier.secondary, Map.of(), Map.of());
+        }
+
+        /** Sums of the threads' deltas by their tag (0 or 1). */
+        private static long[] split(Map<Long, long[]> now, Map<Long, long[]> before) {
+            long[] sums = new long[2];
+            for (Map.Entry<Long, long[]> t : now.entrySet()) {
+                long[] b = before.get(t.getKey());
+                sums[(int) t.getValue()[1]] += Math.max(0, t.getValue()[0] - (b == null ? 0 : b[0]));
             }
-            return new Reading(jvm - earlier.jvm, mirror, other, primary - earlier.primary, secondary - earlier.secondary, Map.of());
+            return sums;
         }
 
         Reading plus(Reading o) {
-            return new Reading(jvm + o.jvm, mirrorThreads + o.mirrorThreads, otherThreads + o.otherThreads,
-                    primary + o.primary, secondary + o.secondary, Map.of());
+            return new Reading(jvm + o.jvm, mirrorThreads + o.mirrorThreads, otherThreads + o.otherThreads, gc + o.gc,
+                    jit + o.jit, primary + o.primary, secondary + o.secondary, Map.of(), Map.of());
         }
 
-        /**
-         * The VM's own time (GC, JIT, safepoints) in a window, given the writers' time measured by themselves (a
-         * thread that ended within the window counts here too).
-         */
-        long vm(long writers) {
-            return Math.max(0, jvm - writers - mirrorThreads - otherThreads);
-        }
-
-        static final Reading ZERO = new Reading(0, 0, 0, 0, 0, Map.of());
+        static final Reading ZERO = new Reading(0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of());
     }
 
     private static final String MIRROR_THREADS = "db-redundancy-mirror-";
@@ -90,9 +87,34 @@ final class CpuMeter {
             long ns = Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
             javaThreads.put(t.getThreadId(), new long[]{ns, t.getThreadName().startsWith(MIRROR_THREADS) ? 1 : 0});
         }
-        return new Reading(self * nanosPerTick, 0, 0,
+        return new Reading(self * nanosPerTick, 0, 0, 0, 0,
                 tree(procs, primaryPid.getAsLong()) * nanosPerTick, tree(procs, secondaryPid.getAsLong()) * nanosPerTick,
-                javaThreads);
+                javaThreads, vmThreads());
+    }
+
+    /** The JVM's own native threads, by the name Linux shows (15 characters at most): GC (tag 0) and JIT (tag 1). */
+    private Map<Long, long[]> vmThreads() {
+        Map<Long, long[]> out = new HashMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    int tag = name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler") || name.startsWith("Sweeper") ? 1
+                            : name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread") ? 0 : -1;
+                    if (tag >= 0) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        out.put(Long.parseLong(task.getFileName().toString()),
+                                new long[]{(Long.parseLong(f[11]) + Long.parseLong(f[12])) * nanosPerTick, tag});
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            // no per-thread figures: GC and JIT stay 0
+        }
+        return out;
     }
 
     /** Ticks of {@code root} and all its descendants, reaped children included. */

@@ -201,6 +201,10 @@ public final class MirrorBenchmark {
             System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, load average " + loadAverage()
                     + "; JDK " + System.getProperty("java.version") + "; " + serverSettings(pg.primary()) + "; " + gitCommit());
             System.out.println("reproduce: " + config.command());
+            System.out.println("legend: CPU of the JVM with its parts (writers, the plugin's mirror threads, other Java threads,"
+                    + " GC with the VM thread, JIT; a thread that ended in the window counts in the total only), and of each"
+                    + " PostgreSQL server (its postmaster's process tree); lag = journal write to the commit of its batch on"
+                    + " the secondary (the plugin's own samples, all of them)");
             String lagNote = units.get(MirrorSide.ASYNC).lag().unavailable();
             if (lagNote != null) {
                 System.out.println("note: " + lagNote);
@@ -337,8 +341,8 @@ public final class MirrorBenchmark {
         }
         CpuMeter.Reading c = s.cpu();
         long writers = s.load().writerCpuNanos();
-        b.append(String.format(Locale.ROOT, "  cpu s: jvm %.2f (writers %.2f, mirror %.2f, other %.2f, gc+jit %.2f) pri %.2f sec %.2f",
-                c.jvm() / 1e9, writers / 1e9, c.mirrorThreads() / 1e9, c.otherThreads() / 1e9, c.vm(writers) / 1e9,
+        b.append(String.format(Locale.ROOT, "  cpu s: jvm %.2f (writers %.2f, mirror %.2f, other %.2f, gc %.2f, jit %.2f) pri %.2f sec %.2f",
+                c.jvm() / 1e9, writers / 1e9, c.mirrorThreads() / 1e9, c.otherThreads() / 1e9, c.gc() / 1e9, c.jit() / 1e9,
                 c.primary() / 1e9, c.secondary() / 1e9));
         if (s.load().failed() > 0) {
             b.append("  FAILED ").append(s.load().failed()).append(" iterations, first: ").append(s.load().firstError());

@@ -21,7 +21,7 @@ final class Report {
                         + " slices, load + drain)%n",
                 w.id(), config.threads(), config.rounds(), MirrorBenchmark.Config.num(config.slice()));
         System.out.println("| side | tx/s | vs plain | applied/s | backlog | drain ms | lag ms p50/p99/max "
-                + "| CPU s: JVM (writers, mirror thr., other thr., GC+JIT) / primary / secondary | CPU µs per tx: JVM / primary / secondary |");
+                + "| CPU s: JVM (writers, mirror thr., other thr., GC, JIT) / primary / secondary | CPU µs per tx: JVM / primary / secondary |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (MirrorSide side : MirrorSide.values()) {
             List<Slice> slices = full.get(side);
@@ -122,8 +122,8 @@ final class Report {
     private static String cpuSeconds(List<Slice> slices) {
         CpuMeter.Reading c = cpu(slices);
         long writers = slices.stream().mapToLong(s -> s.load().writerCpuNanos()).sum();
-        return String.format(Locale.ROOT, "%.2f (%.2f, %.2f, %.2f, %.2f) / %.2f / %.2f", c.jvm() / 1e9, writers / 1e9,
-                c.mirrorThreads() / 1e9, c.otherThreads() / 1e9, c.vm(writers) / 1e9, c.primary() / 1e9, c.secondary() / 1e9);
+        return String.format(Locale.ROOT, "%.2f (%.2f, %.2f, %.2f, %.2f, %.2f) / %.2f / %.2f", c.jvm() / 1e9, writers / 1e9,
+                c.mirrorThreads() / 1e9, c.otherThreads() / 1e9, c.gc() / 1e9, c.jit() / 1e9, c.primary() / 1e9, c.secondary() / 1e9);
     }
 
     private static String cpuPerTx(List<Slice> slices) {
