@@ -267,12 +267,13 @@ public final class MirrorBenchmark {
         }
         long applied0 = u.mirror() == null ? 0 : u.mirror().stats().appliedTotal();
         CpuMeter.Reading cpu0 = cpu.read();
-        WriterLoad.Result load = WriterLoad.run(u.emf(), w, config.threads, config.slice, rate, seed);
+        WriterLoad.Result load = WriterLoad.run(u.emf(), w, config.threads, config.slice, rate, seed,
+                () -> u.mirror() == null ? 0 : u.mirror().stats().appliedTotal());
         if (u.mirror() == null) {
             CpuMeter.Reading used = cpu.read().minus(cpu0);
             return new Slice(side, round, rate, load, 0, 0, -1, -1, null, -1, used);
         }
-        long appliedLoad = u.mirror().stats().appliedTotal() - applied0;
+        long appliedLoad = load.atDeadline() - applied0;
         long stopped = System.nanoTime();
         long backlog = u.journal().backlog();
         long drainMs = -1;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * One slice of load: N writer threads running a {@link Workload} for a while, at full speed or capped at a total
@@ -16,8 +17,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class WriterLoad {
 
-    /** What the slice did; {@code seconds} is the load window (threads started to stop signal). */
-    record Result(long committed, long failed, double seconds, long writerCpuNanos, String firstError) {
+    /**
+     * What the slice did; {@code seconds} is the load window (threads started to stop signal), {@code atDeadline} what
+     * the caller's probe read at its end (before the writers finished their iteration in flight).
+     */
+    record Result(long committed, long failed, double seconds, long writerCpuNanos, String firstError, long atDeadline) {
         double txPerSecond() {
             return committed / seconds;
         }
@@ -30,11 +34,11 @@ final class WriterLoad {
 
     /**
      * Runs {@code workload} on {@code threads} threads for {@code seconds}; {@code rate} > 0 caps the total at that
-     * many transactions per second (each thread paced to its share), 0 runs at full speed. Returns once the
-     * writers have finished their iteration in flight.
+     * many transactions per second (each thread paced to its share), 0 runs at full speed. {@code atDeadline} is read
+     * when the time is up. Returns once the writers have finished their iteration in flight.
      */
-    static Result run(EntityManagerFactory emf, Workload workload, int threads, double seconds, double rate, long seed)
-            throws InterruptedException {
+    static Result run(EntityManagerFactory emf, Workload workload, int threads, double seconds, double rate, long seed,
+                      LongSupplier atDeadline) throws InterruptedException {
         LongAdder committed = new LongAdder();
         LongAdder failed = new LongAdder();
         LongAdder cpu = new LongAdder();
@@ -81,9 +85,10 @@ final class WriterLoad {
         }
         long n = committed.sum();
         double elapsed = (System.nanoTime() - start) / 1e9;
+        long probe = atDeadline.getAsLong();
         for (Thread w : writers) {
             w.join(60_000);
         }
-        return new Result(n, failed.sum(), elapsed, cpu.sum(), firstError.get());
+        return new Result(n, failed.sum(), elapsed, cpu.sum(), firstError.get(), probe);
     }
 }
