@@ -186,10 +186,15 @@ final class CheckCommand extends DbCommand {
             replica = false;
         }
         if (replica) {
-            ok("replica", "session_replication_role allowed: full sync copies all tables at once, triggers off");
+            ok("replica", "session_replication_role allowed: the mirror applies changes as a replica (this database's"
+                    + " triggers and foreign keys do not fire for them), full sync copies all tables at once");
         } else {
-            warn("replica", "session_replication_role not allowed (needs superuser): full sync copies in"
-                    + " foreign-key order and the target's triggers fire");
+            warn("replica", "session_replication_role not allowed: when this database is the standby its triggers"
+                    + " fire for mirrored changes (a trigger that fills a column overwrites the origin's value; entries"
+                    + " that fail a foreign key are applied again after their batch) and full sync copies in"
+                    + " foreign-key order -> GRANT SET ON PARAMETER session_replication_role TO "
+                    + one(st, "select current_user") + " (PostgreSQL 15+), or make such triggers return early when"
+                    + " current_setting('redundancy.applying', true) = 'on'");
         }
     }
 

@@ -3,11 +3,15 @@ package io.dbredundancy.hibernate.mirror;
 import org.hibernate.boot.spi.MetadataImplementor;
 import org.hibernate.boot.spi.SessionFactoryBuilderFactory;
 import org.hibernate.boot.spi.SessionFactoryBuilderImplementor;
-import org.hibernate.event.spi.AutoFlushEvent;
+import org.hibernate.event.service.spi.EventListenerGroup;
+import org.hibernate.event.service.spi.EventListenerRegistry;
 import org.hibernate.event.spi.AutoFlushEventListener;
-import org.hibernate.event.spi.FlushEvent;
+import org.hibernate.event.spi.EventType;
 import org.hibernate.event.spi.FlushEventListener;
 import org.hibernate.resource.jdbc.spi.StatementInspector;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Installs {@link BulkStatementInspector} on every SessionFactory being built (it stays inert unless the mirror binds
@@ -26,36 +30,32 @@ public final class BulkDetection implements SessionFactoryBuilderFactory {
         return defaultBuilder;
     }
 
-    /** Marks the start of a flush (prepended) so its entity DML is not taken for a bulk statement. */
-    static final class FlushStart implements FlushEventListener, AutoFlushEventListener {
-        @Override
-        public void onFlush(FlushEvent event) {
-            BulkStatementInspector.FLUSHING.get()[0]++;
-        }
-
-        @Override
-        public void onAutoFlush(AutoFlushEvent event) {
-            BulkStatementInspector.FLUSHING.get()[0]++;
-        }
+    /**
+     * Wraps the flush and auto-flush listeners registered so far in one that marks the thread as flushing while they
+     * run ({@link BulkStatementInspector#FLUSHING}), in a finally block: a flush that throws does not leave the thread
+     * marked, so a later bulk statement on it is still recognised.
+     */
+    static void install(EventListenerRegistry registry) {
+        EventListenerGroup<FlushEventListener> flush = registry.getEventListenerGroup(EventType.FLUSH);
+        List<FlushEventListener> flushes = new ArrayList<>();
+        flush.listeners().forEach(flushes::add);
+        flush.clearListeners();
+        flush.appendListener(event -> flushing(() -> flushes.forEach(l -> l.onFlush(event))));
+        EventListenerGroup<AutoFlushEventListener> auto = registry.getEventListenerGroup(EventType.AUTO_FLUSH);
+        List<AutoFlushEventListener> autos = new ArrayList<>();
+        auto.listeners().forEach(autos::add);
+        auto.clearListeners();
+        auto.appendListener(event -> flushing(() -> autos.forEach(l -> l.onAutoFlush(event))));
     }
 
-    /** Marks the end of a flush (appended). */
-    static final class FlushEnd implements FlushEventListener, AutoFlushEventListener {
-        @Override
-        public void onFlush(FlushEvent event) {
-            end();
-        }
-
-        @Override
-        public void onAutoFlush(AutoFlushEvent event) {
-            end();
-        }
-
-        private static void end() {
-            int[] depth = BulkStatementInspector.FLUSHING.get();
-            if (depth[0] > 0) {
-                depth[0]--;
-            }
+    private static void flushing(Runnable flush) {
+        boolean[] flag = BulkStatementInspector.FLUSHING.get();
+        boolean outer = flag[0];
+        flag[0] = true;
+        try {
+            flush.run();
+        } finally {
+            flag[0] = outer;
         }
     }
 }

@@ -34,8 +34,14 @@ final class CoreHost implements MirrorHost {
     }
 
     @Override
-    public boolean transactionPooled(Node node) {
-        return (node == Node.PRIMARY || core.config().redundancyEnabled()) && core.config().node(node).pooler();
+    public boolean repairMarkedTables(Node source) {
+        io.dbredundancy.hibernate.sync.SyncService sync = core.syncService();
+        if (sync == null) {
+            return false;
+        }
+        io.dbredundancy.hibernate.sync.SafetyNetSync.repairMarked(sync, source,
+                io.dbredundancy.hibernate.sync.SyncOptions.defaults());
+        return true;
     }
 
     @Override
@@ -87,6 +93,10 @@ final class CoreHost implements MirrorHost {
             }
         });
         core.monitor().setFailbackGate(mirror::failbackHold);
+        io.dbredundancy.hibernate.sync.SyncActivity activity = core.syncActivity();
+        if (activity != null && activity.safetyNet() != null) {
+            activity.safetyNet().guard(mirror::holdRelay);
+        }
         LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Mirror attached to unit " + core.unit());
     }
 }

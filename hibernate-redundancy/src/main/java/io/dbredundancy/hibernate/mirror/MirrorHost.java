@@ -14,24 +14,12 @@ import javax.sql.DataSource;
  */
 public interface MirrorHost {
 
-    /**
-     * Connections to {@code node} for the relay and its LISTEN connection. Should fail at once when the node is
-     * known to be down.
-     */
+    /** Connections to {@code node} for the relay. Should fail at once when the node is known to be down. */
     DataSource dataSource(Node node);
 
     /** True when the unit has a secondary; without one nothing is mirrored. */
     default boolean redundancyEnabled() {
         return true;
-    }
-
-    /**
-     * True when {@code node} is reached through a transaction-pooling pooler (PgBouncer, Neon's {@code -pooler.}
-     * host): {@code LISTEN} cannot work there (the server connection changes after every transaction), so that
-     * node's relay is woken by local commits and its safety poll only.
-     */
-    default boolean transactionPooled(Node node) {
-        return false;
     }
 
     /** The node new sessions go to now, or null when none serves. */
@@ -50,5 +38,14 @@ public interface MirrorHost {
      * {@link MirrorRuntime#stats()}.
      */
     default void attach(MirrorRuntime runtime) {
+    }
+
+    /**
+     * Copies to the other node the tables of {@code source} that bulk statements marked (they changed rows without
+     * entity events), while the relay that drains {@code source} is held; false when the host cannot (nothing
+     * marked is then copied until a sync runs).
+     */
+    default boolean repairMarkedTables(Node source) {
+        return false;
     }
 }

@@ -50,9 +50,11 @@ public final class MirrorIntegrator implements Integrator {
             return;
         }
         long syncTimeout = Math.max(2_000, config.healthTimeoutMs() * 4);
+        MirrorRuntime[] self = new MirrorRuntime[1];
         MirrorRuntime runtime = new MirrorRuntime(host, config.mirrorMode(),
                 () -> config.mirrorScope() == MirrorScope.ANNOTATED ? annotatedEntities(sf) : null,
-                () -> sequenceGenerators(sf), syncTimeout);
+                () -> sequenceGenerators(sf), () -> mirroredTables(sf, e -> self[0].mirrors(e)), syncTimeout);
+        self[0] = runtime;
         CaptureListener listener = new CaptureListener(runtime);
         EventListenerRegistry registry = sf.getEventEngine().getListenerRegistry();
         registry.appendListeners(EventType.POST_INSERT, listener);
@@ -62,12 +64,7 @@ public final class MirrorIntegrator implements Integrator {
         registry.appendListeners(EventType.POST_COLLECTION_RECREATE, listener);
         registry.appendListeners(EventType.POST_COLLECTION_UPDATE, listener);
         registry.appendListeners(EventType.POST_COLLECTION_REMOVE, listener);
-        BulkDetection.FlushStart flushStart = new BulkDetection.FlushStart();
-        BulkDetection.FlushEnd flushEnd = new BulkDetection.FlushEnd();
-        registry.prependListeners(EventType.FLUSH, flushStart);
-        registry.prependListeners(EventType.AUTO_FLUSH, flushStart);
-        registry.appendListeners(EventType.FLUSH, flushEnd);
-        registry.appendListeners(EventType.AUTO_FLUSH, flushEnd);
+        BulkDetection.install(registry);
         if (sf.getSessionFactoryOptions().getStatementInspector() instanceof BulkStatementInspector bulk) {
             bulk.bind(runtime);
         }
@@ -114,6 +111,33 @@ public final class MirrorIntegrator implements Integrator {
             }
         });
         return Set.copyOf(annotated);
+    }
+
+    /**
+     * Every table of every mirrored entity (its mutable, non-inverse tables) with the key columns it is journaled by,
+     * and the tables of their collections (no key columns: journaled per owner).
+     */
+    static java.util.List<CaptureStatement.Table> mirroredTables(SessionFactoryImplementor sf,
+                                                                 java.util.function.Predicate<String> mirrored) {
+        java.util.List<CaptureStatement.Table> tables = new java.util.ArrayList<>();
+        sf.getMappingMetamodel().forEachEntityDescriptor(p -> {
+            if (p instanceof AbstractEntityPersister aep && mirrored.test(p.getEntityName())) {
+                aep.forEachMutableTable(t -> {
+                    if (!t.isInverse()) {
+                        java.util.List<String> keys = new java.util.ArrayList<>();
+                        t.getKeyDetails().forEachKeyColumn((position, column) -> keys.add(KeyJson.unquote(column.getColumnName())));
+                        tables.add(new CaptureStatement.Table(t.getTableName(), java.util.List.copyOf(keys)));
+                    }
+                });
+            }
+        });
+        sf.getMappingMetamodel().forEachCollectionDescriptor(c -> {
+            if (!c.isInverse() && !c.isOneToMany() && c instanceof org.hibernate.persister.collection.AbstractCollectionPersister acp
+                    && mirrored.test(c.getOwnerEntityPersister().getEntityName())) {
+                tables.add(new CaptureStatement.Table(acp.getTableName(), java.util.List.of()));
+            }
+        });
+        return tables;
     }
 
     /** Hibernate's sequence generators as [{"seq","table","column","pad"}], for aligning sequences to rows. */

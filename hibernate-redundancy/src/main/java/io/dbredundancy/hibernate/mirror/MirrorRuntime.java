@@ -43,7 +43,7 @@ public final class MirrorRuntime implements AutoCloseable {
     private final long syncTimeoutMs;
     private final Map<SharedSessionContractImplementor, TxBuffer> buffers = new ConcurrentHashMap<>();
     private final Map<Node, Relay> relays = new EnumMap<>(Node.class);
-    private final Map<Node, JournalListener> listeners = new EnumMap<>(Node.class);
+    private final CaptureStatement captureStatement;
 
     // figures
     private final Object statsLock = new Object();
@@ -60,18 +60,16 @@ public final class MirrorRuntime implements AutoCloseable {
     private volatile boolean warnedNoTransaction;
 
     MirrorRuntime(MirrorHost host, MirrorMode mode, Supplier<Set<String>> mirroredEntities,
-                  Supplier<String> sequenceGenerators, long syncTimeoutMs) {
+                  Supplier<String> sequenceGenerators, Supplier<java.util.List<CaptureStatement.Table>> tables,
+                  long syncTimeoutMs) {
+        this.captureStatement = new CaptureStatement(tables);
         this.host = host;
         this.mode = mode;
         this.mirroredEntitiesSource = mirroredEntities;
         this.sequenceGeneratorsSource = sequenceGenerators;
         this.syncTimeoutMs = syncTimeoutMs;
         for (Node n : Node.values()) {
-            Relay relay = new Relay(n, this);
-            relays.put(n, relay);
-            if (!host.transactionPooled(n)) { // LISTEN needs a session of its own, which a pooler does not keep
-                listeners.put(n, new JournalListener(n, this, relay));
-            }
+            relays.put(n, new Relay(n, this));
         }
     }
 
@@ -90,13 +88,11 @@ public final class MirrorRuntime implements AutoCloseable {
 
     void start() {
         relays.values().forEach(Relay::start);
-        listeners.values().forEach(JournalListener::start);
         LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror started: mode " + mode.name().toLowerCase());
     }
 
     @Override
     public void close() {
-        listeners.values().forEach(JournalListener::stop);
         relays.values().forEach(Relay::stop);
     }
 
@@ -163,12 +159,20 @@ public final class MirrorRuntime implements AutoCloseable {
         buffers.remove(session, buffer);
     }
 
-    /** A transaction that journaled up to {@code lastJournalId} on {@code origin} committed. */
-    void committed(Node origin, long lastJournalId, boolean anyInsert) {
+    Relay relay(Node source) {
+        return relays.get(source);
+    }
+
+    CaptureStatement captureStatement() {
+        return captureStatement;
+    }
+
+    /** A transaction that journaled {@code journaled} on {@code origin} committed. */
+    void committed(Node origin, TxBuffer.Journaled journaled, boolean anyInsert) {
         Relay relay = relays.get(origin);
         relay.wake();
         if (mode == MirrorMode.SYNC) {
-            if (relay.awaitApplied(lastJournalId, syncTimeoutMs)) {
+            if (relay.awaitApplied(journaled, syncTimeoutMs)) {
                 syncNote = null;
             } else {
                 syncFallbacks++;
@@ -183,6 +187,57 @@ public final class MirrorRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Holds the relay that drains the journal of {@code source}, in every instance, until the result is closed: a
+     * session advisory lock on {@code source} under the relay's key (waits up to 10 s for a batch being applied).
+     * The sync's writes to the other node hold it, so that they never race the relay's.
+     */
+    AutoCloseable holdRelay(Node source) {
+        Connection c;
+        try {
+            c = host.dataSource(source).getConnection();
+        } catch (SQLException e) {
+            throw new IllegalStateException("[DB-Redundancy] Could not reach the " + source.id() + " database to hold"
+                    + " its mirror relay: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())), e);
+        }
+        try (Statement st = c.createStatement()) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            st.setQueryTimeout(15);
+            st.execute("SET lock_timeout = '10s'");
+            st.execute("SELECT pg_advisory_lock(" + Relay.lockKey(source) + ")");
+            st.execute("RESET lock_timeout");
+        } catch (SQLException e) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // broken connection
+            }
+            throw new IllegalStateException("[DB-Redundancy] Could not hold the mirror relay of the " + source.id()
+                    + " database: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())), e);
+        }
+        return () -> {
+            try (c; Statement st = c.createStatement()) {
+                st.execute("SELECT pg_advisory_unlock(" + Relay.lockKey(source) + ")");
+            }
+        };
+    }
+
+    /**
+     * Copies the tables bulk statements marked on {@code source} to the other node, holding the relay (called by the
+     * relay of the active node when it is idle and marks exist: bulk statements arrive without the safety net).
+     */
+    void repairMarkedTables(Node source) {
+        try (AutoCloseable held = holdRelay(source)) {
+            host.repairMarkedTables(source);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Copying the tables bulk statements changed on the "
+                    + source.id() + " database failed, will retry: "
+                    + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
+        }
+    }
+
     /** Wakes the relay that drains the journal of {@code source}. */
     public void wake(Node source) {
         relays.get(source).wake();
@@ -190,8 +245,8 @@ public final class MirrorRuntime implements AutoCloseable {
 
     // ---- schema ----
 
-    /** Bumped with every change of db/redundancy/mirror.xml or outcome.xml; a database reporting it needs no migration. */
-    static final int SCHEMA_VERSION = 7;
+    /** Bumped with every change of the library's changelog (see mirror-v8.xml); a database reporting it needs no migration. */
+    static final int SCHEMA_VERSION = 8;
     private final Map<Node, Boolean> schemaReady = new ConcurrentHashMap<>();
 
     /** Applies the library's changelog to every reachable node that lacks it (at start). */
@@ -280,7 +335,7 @@ public final class MirrorRuntime implements AutoCloseable {
 
     /** Journal entries on {@code source} not yet applied to the other node; -1 when {@code source} is unreachable. */
     public long pending(Node source) {
-        try (Connection c = host.dataSource(source).getConnection(); Statement st = c.createStatement();
+        try (Connection c = host.dataSource(source).getConnection(); Statement st = timeout(c.createStatement());
              ResultSet rs = st.executeQuery("SELECT count(*) FROM redundancy_journal")) {
             rs.next();
             return rs.getLong(1);
@@ -289,31 +344,47 @@ public final class MirrorRuntime implements AutoCloseable {
         }
     }
 
-    /** Pending entries younger than this do not hold a failback back: they are the live stream, not a backlog. */
-    static final long FAILBACK_LIVE_LAG_MS = 1_000;
+    /** How long a pass of the failback gate stays valid: older, it waits for a new relay cycle. */
+    static final long FAILBACK_GATE_MS = 5_000;
+    /** How long the gate waits for the relay's cycle before it holds the failback for this round. */
+    static final long GATE_WAIT_MS = 100;
+    private long gateCycle = -1;
+    private long gateSince;
 
     /**
-     * The failback gate: null when failing back to the primary may happen now, else why not. Failback waits while the
-     * secondary's journal holds a backlog for the primary; with writes still arriving on the secondary the journal
-     * never empties, so entries younger than {@value #FAILBACK_LIVE_LAG_MS} ms do not count (they follow a moment
-     * later, and the epoch rule keeps the newer change of a row). An unreachable secondary does not hold it back.
+     * The failback gate: null when failing back to the primary may happen now, else why not. Failback waits until the
+     * relay from the secondary has applied everything that had committed there when the gate was first asked (a
+     * relay cycle that began after it applied all it saw): a backlog of any age holds it, while writes that keep
+     * arriving do not hold it for ever (they follow a moment later; the epoch rule keeps the newer change of a row).
+     * It never touches a database: it reads the relay's progress, so a frozen secondary cannot stall the health
+     * thread. An unreachable secondary does not hold it back.
      */
-    public String failbackHold() {
-        try (Connection c = host.dataSource(Node.SECONDARY).getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*), coalesce((extract(epoch FROM clock_timestamp() - min(created_at))"
-                     + " * 1000)::bigint, 0) FROM redundancy_journal")) {
-            rs.next();
-            long pending = rs.getLong(1);
-            long oldestMs = rs.getLong(2);
-            if (pending == 0 || oldestMs < FAILBACK_LIVE_LAG_MS) {
-                return null;
-            }
-            wake(Node.SECONDARY);
-            return pending + " change(s) written on the secondary are not yet applied to the primary (oldest "
-                    + oldestMs + " ms)";
-        } catch (SQLException e) {
+    public synchronized String failbackHold() {
+        Relay relay = relays.get(Node.SECONDARY);
+        if (relay.sourceDown()) {
+            gateCycle = -1;
             return null;
         }
+        long now = System.nanoTime();
+        if (gateCycle < 0 || now - gateSince > FAILBACK_GATE_MS * 1_000_000L) {
+            gateCycle = relay.cyclesStarted();
+            gateSince = now;
+        }
+        relay.wake();
+        // an idle relay finishes a cycle in a few ms; a backlog (or a slow secondary) holds the gate, not the thread
+        if (relay.appliedAllSince(gateCycle, GATE_WAIT_MS)) {
+            gateCycle = -1;
+            return null;
+        }
+        relay.wake();
+        long[] c = counts.get(Node.SECONDARY);
+        return "changes written on the secondary are not yet applied to the primary"
+                + (c != null && c[0] > 0 ? " (" + c[0] + " pending, oldest " + c[1] + " ms)" : "");
+    }
+
+    private static Statement timeout(Statement st) throws SQLException {
+        st.setQueryTimeout(5);
+        return st;
     }
 
     /** True when everything journaled on the other node has been applied to {@code target}. */

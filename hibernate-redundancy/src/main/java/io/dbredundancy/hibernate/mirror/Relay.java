@@ -16,7 +16,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Applies the journal of one database ({@link #source}) to the other ({@link #target}), in journal order, in
  * batches, then deletes what it applied. One relay per direction and per application instance; a transaction-level
  * advisory lock on the source makes exactly one instance drain a journal at a time, so the order is kept with
- * many instances. Woken by {@link #wake()} (own commits, LISTEN/NOTIFY of other instances, a slow safety poll).
+ * many instances. Woken by {@link #wake()} (this instance's commits); it polls every {@value #POLL_MS} ms for the
+ * commits of other instances (no LISTEN/NOTIFY: NOTIFY serialises every notifying commit on one lock, and it does not
+ * pass PgBouncer's transaction mode). There is no linger: the commits that arrive while a batch is applied form the
+ * next one.
+ * <p>
+ * Changes are applied as a replica ({@code session_replication_role = replica}, as PostgreSQL's logical replication
+ * does): the target's own triggers and foreign-key checks do not fire, so trigger- and default-filled columns keep
+ * the origin's values. Where the relay's user may not set it (superuser, or PostgreSQL 15+ {@code GRANT SET ON
+ * PARAMETER session_replication_role}), the triggers fire; {@code redundancy.applying} is {@code on} in the relay's
+ * transactions for triggers that should skip mirrored changes, and a batch's entries that fail a foreign key are
+ * applied once more after the rest of the batch.
  * <p>
  * A batch is applied in one target transaction by {@code redundancy_apply}; if the database rejects it, the batch
  * is applied again entry by entry (each in a subtransaction) and the entries it rejects are parked in
@@ -27,10 +37,16 @@ final class Relay implements Runnable {
     private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.mirror");
 
     static final int BATCH = 500;
-    static final long SAFETY_POLL_MS = 2_000;
+    /**
+     * A batch carries at most this many bytes of row images (plus its first entry, whatever its size), so its JSON
+     * stays far below PostgreSQL's limits (1 GB of text, 256 MB of jsonb).
+     */
+    static final long BATCH_BYTES = 32L << 20;
+    /** How often an idle relay looks for other instances' commits. */
+    static final long POLL_MS = 100;
     static final long RETRY_MS = 500;
-    /** After a wake-up, how long the relay lets more commits gather before it applies a batch (async mode). */
-    static final long LINGER_MS = 15;
+    /** How often the relay asks again whether it may apply as a replica. */
+    static final long REPLICA_RECHECK_MS = 60_000;
     /** How long the source keeps its commit-outcome records ({@code redundancy_tx}). */
     static final java.time.Duration OUTCOME_RETENTION = java.time.Duration.ofHours(24);
     /** The old records are deleted at most this often. */
@@ -42,12 +58,23 @@ final class Relay implements Runnable {
     private final Node target;
     private final MirrorRuntime runtime;
     private final long lockKey;
+    /** {@link #BATCH_BYTES}, or the system property {@code io.dbredundancy.mirror.batch_bytes} (tests). */
+    private final long batchBytes = Long.getLong("io.dbredundancy.mirror.batch_bytes", BATCH_BYTES);
 
     private final Object signal = new Object();
     private boolean woken;
     private final Object progress = new Object();
-    private volatile long appliedThrough;
+    /** Cycles begun (incremented before the batch is read), and the progress of the last finished ones. */
+    private volatile long cyclesStarted;
+    private long completeCycle; // the last cycle that applied everything visible when it began
+    private long fullCycle;     // the last cycle that applied a full batch, up to fullCycleLastId
+    private long fullCycleLastId;
+    private volatile boolean lockedByOther;
+    private volatile Boolean replica;
+    private long replicaCheckedAt;
     private volatile boolean targetDown;
+    private volatile boolean sourceDown;
+    private boolean marked;
     private volatile String lastError;
     private volatile boolean running = true;
     private Thread thread;
@@ -93,12 +120,15 @@ final class Relay implements Runnable {
         thread.start();
     }
 
+    /** How long a stopping relay goes on applying what this instance committed last (a graceful shutdown). */
+    static final long FINAL_DRAIN_MS = 2_000;
+
     void stop() {
         running = false;
         wake();
         if (thread != null) {
             try {
-                thread.join(2_000);
+                thread.join(FINAL_DRAIN_MS + 2_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -116,34 +146,91 @@ final class Relay implements Runnable {
         return targetDown;
     }
 
+    /** True when the last cycle could not reach the source. */
+    boolean sourceDown() {
+        return sourceDown;
+    }
+
     String lastError() {
         return lastError;
     }
 
     /**
-     * Waits until every journal entry up to {@code journalId} has been applied to the target (or parked, or lost a
-     * conflict). False when the target is down or the time is up.
+     * Waits until the entries of a committed transaction have been applied to the target (or parked, or lost a
+     * conflict): until a cycle that began after the commit (so it saw them) applied everything it saw, or applied a
+     * full batch reaching past them. Journal ids are issued before commit, so a transaction with a lower id can
+     * commit after one with a higher id has been applied; the highest applied id says nothing about it. While another
+     * instance drains the journal, the journal itself is asked. False when the target is down or the time is up.
      */
-    boolean awaitApplied(long journalId, long timeoutMs) {
+    boolean awaitApplied(TxBuffer.Journaled tx, long timeoutMs) {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        long since = cyclesStarted;
         syncWaiters.incrementAndGet();
         try {
             wake();
-            return awaitAppliedUntil(journalId, deadline);
+            long lastAsked = 0;
+            while (true) {
+                synchronized (progress) {
+                    if (completeCycle > since || (fullCycle > since && fullCycleLastId >= tx.last())) {
+                        return true;
+                    }
+                    long left = (deadline - System.nanoTime()) / 1_000_000L;
+                    if (left <= 0 || targetDown || !running) {
+                        return false;
+                    }
+                    if (!lockedByOther || System.nanoTime() - lastAsked < 20_000_000L) {
+                        try {
+                            progress.wait(Math.min(left, 20));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return false;
+                        }
+                        continue;
+                    }
+                }
+                lastAsked = System.nanoTime();
+                if (appliedByOther(tx)) {
+                    return true;
+                }
+            }
         } finally {
             syncWaiters.decrementAndGet();
         }
     }
 
-    private boolean awaitAppliedUntil(long journalId, long deadline) {
+    /** True when the source's journal no longer holds the entries of {@code tx} (another instance applied them). */
+    private boolean appliedByOther(TxBuffer.Journaled tx) {
+        try (Connection c = runtime.host().dataSource(source).getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT NOT EXISTS (SELECT 1 FROM redundancy_journal WHERE id BETWEEN ? AND ? AND tx_id = ?)")) {
+            ps.setQueryTimeout(2);
+            ps.setLong(1, tx.first());
+            ps.setLong(2, tx.last());
+            ps.setLong(3, tx.xid());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** The number of cycles begun so far (see {@link #appliedAllSince}). */
+    long cyclesStarted() {
+        return cyclesStarted;
+    }
+
+    /** True when a cycle that began after {@code cycle} applied everything it saw, waiting up to {@code waitMs}. */
+    boolean appliedAllSince(long cycle, long waitMs) {
+        long deadline = System.nanoTime() + waitMs * 1_000_000L;
         synchronized (progress) {
-            while (appliedThrough < journalId) {
+            while (completeCycle <= cycle) {
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
-                if (left <= 0 || targetDown || !running) {
-                    return appliedThrough >= journalId;
+                if (left <= 0) {
+                    return false;
                 }
                 try {
-                    progress.wait(Math.min(left, 50));
+                    progress.wait(left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
@@ -153,10 +240,13 @@ final class Relay implements Runnable {
         }
     }
 
-    private void advance(long id) {
+    private void finished(long cycle, boolean complete, long lastId) {
         synchronized (progress) {
-            if (id > appliedThrough) {
-                appliedThrough = id;
+            if (complete) {
+                completeCycle = Math.max(completeCycle, cycle);
+            } else if (cycle > fullCycle) {
+                fullCycle = cycle;
+                fullCycleLastId = lastId;
             }
             progress.notifyAll();
         }
@@ -164,9 +254,35 @@ final class Relay implements Runnable {
 
     @Override
     public void run() {
+        loop();
+        // stopping: hand over what is left, so the last commits do not wait for another instance or the next start
+        long deadline = System.nanoTime() + FINAL_DRAIN_MS * 1_000_000L;
+        while (System.nanoTime() < deadline) {
+            Outcome o = cycle();
+            if (o == Outcome.LOCKED) {
+                sleep(20); // another instance applies a batch; it may leave this instance's last commits to us
+            } else if (o != Outcome.MORE) {
+                return;
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void loop() {
         while (running) {
             Outcome outcome = cycle();
             refreshCounts(false);
+            if (marked && outcome == Outcome.IDLE && runtime.host().activeNode() == source) {
+                marked = false;
+                runtime.repairMarkedTables(source);
+            }
             if (outcome == Outcome.IDLE) {
                 pruneOutcomeRecords();
             }
@@ -176,7 +292,7 @@ final class Relay implements Runnable {
             long waitMs = switch (outcome) {
                 case FAILED -> RETRY_MS;
                 case LOCKED -> 20;
-                default -> alignPending ? ALIGN_INTERVAL_MS : SAFETY_POLL_MS;
+                default -> alignPending ? Math.min(ALIGN_INTERVAL_MS, POLL_MS) : POLL_MS;
             };
             synchronized (signal) {
                 if (!woken && running) {
@@ -188,17 +304,6 @@ final class Relay implements Runnable {
                 }
                 woken = false;
             }
-            if (outcome != Outcome.FAILED && syncWaiters.get() == 0) {
-                sleepQuietly(LINGER_MS); // let concurrent commits join the next batch
-            }
-        }
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -212,10 +317,19 @@ final class Relay implements Runnable {
             fail("target " + target.id(), new SQLException(target.id() + " is unreachable", "08001"));
             return Outcome.FAILED;
         }
-        try (Connection src = runtime.host().dataSource(source).getConnection()) {
+        // the target's connection first: a relay that cannot reach the target does not hold the source's relay lock
+        // (another instance, whose link to the target works, drains the journal meanwhile)
+        Connection dst;
+        try {
+            dst = runtime.host().dataSource(target).getConnection();
+        } catch (SQLException e) {
+            fail("target " + target.id(), e);
+            return Outcome.FAILED;
+        }
+        try (dst; Connection src = runtime.host().dataSource(source).getConnection()) {
             src.setAutoCommit(false);
             try {
-                Outcome o = cycle(src);
+                Outcome o = cycle(src, dst);
                 if (src.getAutoCommit() == false) {
                     src.rollback();
                 }
@@ -233,7 +347,7 @@ final class Relay implements Runnable {
         }
     }
 
-    private Outcome cycle(Connection src) throws SQLException {
+    private Outcome cycle(Connection src, Connection dst) throws SQLException {
         try (PreparedStatement ps = src.prepareStatement(
                 "SELECT pg_try_advisory_xact_lock(?), set_config('lock_timeout', '2s', true),"
                         + " set_config('statement_timeout', '30s', true)")) {
@@ -250,26 +364,26 @@ final class Relay implements Runnable {
                                 + target.id() + ": another session has held the journal's relay lock for "
                                 + (now - lockedSince) / 1000 + " s (pg_locks, advisory key " + lockKey + ")");
                     }
-                    // another instance drains this journal: follow its progress for sync-mode waiters
-                    try (Statement st = src.createStatement(); ResultSet r2 = st.executeQuery(
-                            "SELECT coalesce(min(id) - 1, (SELECT last_value FROM redundancy_journal_id_seq)) FROM redundancy_journal")) {
-                        r2.next();
-                        advance(r2.getLong(1));
+                    // another instance drains this journal: sync-mode waiters ask the journal itself
+                    lockedByOther = true;
+                    synchronized (progress) {
+                        progress.notifyAll();
                     }
                     return Outcome.LOCKED;
                 }
             }
         }
         lockedSince = 0;
+        lockedByOther = false;
+        long cycle = ++cyclesStarted;
         long[] ids;
         String batch;
         boolean anyInsert;
         long[] createdMs;
-        try (PreparedStatement ps = src.prepareStatement(
-                "SELECT array_agg(id ORDER BY id), jsonb_agg(to_jsonb(j) ORDER BY id)::text, coalesce(bool_or(op = 'I'), false),"
-                        + " array_agg((extract(epoch FROM created_at) * 1000)::bigint ORDER BY id)"
-                        + " FROM (SELECT * FROM redundancy_journal ORDER BY id LIMIT ?) j")) {
+        boolean complete;
+        try (PreparedStatement ps = src.prepareStatement(READ_BATCH)) {
             ps.setInt(1, BATCH);
+            ps.setLong(2, batchBytes);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 Array a = rs.getArray(1);
@@ -279,12 +393,15 @@ final class Relay implements Runnable {
                     }
                     src.commit();
                     targetDownCleared();
+                    finished(cycle, true, 0);
                     return Outcome.IDLE;
                 }
                 ids = longs((Object[]) a.getArray());
                 batch = rs.getString(2);
                 anyInsert = rs.getBoolean(3);
                 createdMs = longs((Object[]) rs.getArray(4).getArray());
+                long seen = rs.getLong(5);
+                complete = seen < BATCH && ids.length == seen;
             }
         }
         if (source == Node.PRIMARY && !lockPair(src)) {
@@ -294,15 +411,8 @@ final class Relay implements Runnable {
         int conflicts = 0;
         List<long[]> parkedIds = new ArrayList<>();
         List<String> parkedErrors = new ArrayList<>();
-        Connection dst;
         try {
-            dst = runtime.host().dataSource(target).getConnection();
-        } catch (SQLException e) {
-            fail("target " + target.id(), e);
-            src.rollback();
-            return Outcome.FAILED;
-        }
-        try (dst) {
+            checkReplica(dst);
             dst.setAutoCommit(false);
             boolean pairOnDst = target == Node.PRIMARY;
             if (pairOnDst && !lockPair(dst)) {
@@ -401,9 +511,26 @@ final class Relay implements Runnable {
                     + " redundancy_conflict)");
         }
         targetDownCleared();
-        advance(ids[ids.length - 1]);
-        return ids.length == BATCH ? Outcome.MORE : Outcome.IDLE;
+        finished(cycle, complete, ids[ids.length - 1]);
+        return complete ? Outcome.IDLE : Outcome.MORE;
     }
+
+    /**
+     * The oldest entries, at most {@link #BATCH} of them and {@link #BATCH_BYTES} of images (an entry's size is
+     * counted by its text when it is stored larger than 2 kB, since a compressed image says little about its JSON),
+     * with the current rows of each collection entry's owner (op C: see {@code redundancy_collection_image}).
+     * Columns: ids, entries as JSON, any insert, created_at in ms, entries seen (before the byte limit).
+     */
+    static final String READ_BATCH = "SELECT array_agg(j.id ORDER BY j.id),"
+            + " jsonb_agg(CASE WHEN j.op = 'C' THEN j.e || jsonb_build_object('row_image',"
+            + " redundancy_collection_image(j.table_name, j.row_key)) ELSE j.e END ORDER BY j.id)::text,"
+            + " coalesce(bool_or(j.op = 'I'), false), array_agg(j.ms ORDER BY j.id), max(j.seen)"
+            + " FROM (SELECT l.id, l.op, l.table_name, l.row_key, to_jsonb(l) AS e,"
+            + " (extract(epoch FROM l.created_at) * 1000)::bigint AS ms,"
+            + " sum(CASE WHEN pg_column_size(l.row_image) > 2048 THEN octet_length(l.row_image::text) ELSE 2048 END)"
+            + " OVER (ORDER BY l.id) AS bytes, row_number() OVER (ORDER BY l.id) AS rn, count(*) OVER () AS seen"
+            + " FROM (SELECT * FROM redundancy_journal ORDER BY id LIMIT ?) l) j"
+            + " WHERE j.rn = 1 OR j.bytes <= ?";
 
     /**
      * Takes {@link #PAIR_LOCK_KEY} in the current transaction of {@code onPrimary}, waiting up to 2 s for the other
@@ -443,10 +570,11 @@ final class Relay implements Runnable {
         }
     }
 
-    private static List<String[]> apply(Connection dst, String batch, boolean safe) throws SQLException {
+    private List<String[]> apply(Connection dst, String batch, boolean safe) throws SQLException {
         List<String[]> out = new ArrayList<>();
         try (Statement st = dst.createStatement()) {
-            st.execute("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'");
+            st.execute("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'; SET LOCAL redundancy.applying = 'on'"
+                    + (Boolean.TRUE.equals(replica) ? "; SET LOCAL session_replication_role = replica" : ""));
         }
         try (PreparedStatement ps = dst.prepareStatement("SELECT entry_id, outcome FROM redundancy_apply_batch(?::jsonb, ?)")) {
             ps.setString(1, batch);
@@ -460,7 +588,53 @@ final class Relay implements Runnable {
         return out;
     }
 
+    /**
+     * Finds out (on {@code dst}, before its transaction begins) whether the relay may set
+     * {@code session_replication_role}; asked again every {@value #REPLICA_RECHECK_MS} ms, so a GRANT takes effect.
+     */
+    private void checkReplica(Connection dst) throws SQLException {
+        long now = System.currentTimeMillis();
+        if (replica != null && now - replicaCheckedAt < REPLICA_RECHECK_MS) {
+            return;
+        }
+        replicaCheckedAt = now;
+        Boolean before = replica;
+        replica = replicaAllowed(dst);
+        if (!replica && !Boolean.FALSE.equals(before)) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Mirror " + source.id() + " -> " + target.id()
+                    + ": the relay's user may not set session_replication_role on " + target.id() + ", so the triggers"
+                    + " of " + target.id() + " fire when changes are applied (a trigger that fills a column overwrites"
+                    + " the origin's value) -> GRANT SET ON PARAMETER session_replication_role TO the user (PostgreSQL"
+                    + " 15+), or skip mirrored changes in the trigger: IF current_setting('redundancy.applying', true)"
+                    + " = 'on' THEN RETURN NEW; END IF;");
+        }
+    }
+
+    /** True when the user of {@code c} may set {@code session_replication_role} (superuser, or SET granted). */
+    static boolean replicaAllowed(Connection c) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(true);
+        try (Statement st = c.createStatement()) {
+            st.execute("SET session_replication_role = replica");
+            st.execute("SET session_replication_role = DEFAULT");
+            return true;
+        } catch (SQLException e) {
+            if (isConnectionError(e)) {
+                throw e;
+            }
+            return false;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** Whether the relay applies as a replica (null until it first connected to the target). */
+    Boolean appliesAsReplica() {
+        return replica;
+    }
+
     private void targetDownCleared() {
+        sourceDown = false;
         if (targetDown) {
             targetDown = false;
             LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror " + source.id() + " -> " + target.id()
@@ -470,6 +644,9 @@ final class Relay implements Runnable {
     }
 
     private void fail(String where, Exception e) {
+        if (where.startsWith("source") && e instanceof SQLException se && isConnectionError(se)) {
+            sourceDown = true;
+        }
         String msg = where + ": " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage()));
         boolean down = e instanceof SQLException se && isConnectionError(se);
         if (down && !targetDown && where.startsWith("target")) {
@@ -545,15 +722,22 @@ final class Relay implements Runnable {
         }
         lastCountsRefresh = now;
         try (Connection c = runtime.host().dataSource(source).getConnection();
-             Statement st = c.createStatement();
+             Statement st = queryTimeout(c.createStatement());
              ResultSet rs = st.executeQuery("SELECT count(*), coalesce((extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::bigint, 0),"
-                     + " (SELECT count(*) FROM redundancy_parked), (SELECT count(*) FROM redundancy_conflict)"
+                     + " (SELECT count(*) FROM redundancy_parked), (SELECT count(*) FROM redundancy_conflict),"
+                     + " EXISTS (SELECT 1 FROM redundancy_dirty_table)"
                      + " FROM redundancy_journal")) {
             rs.next();
             runtime.recordCounts(source, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+            marked = rs.getBoolean(5);
         } catch (SQLException | RuntimeException e) {
             runtime.recordCountsUnknown(source);
         }
+    }
+
+    private static Statement queryTimeout(Statement st) throws SQLException {
+        st.setQueryTimeout(2);
+        return st;
     }
 
     private static void rollbackQuietly(Connection c) {

@@ -29,7 +29,11 @@ import java.util.UUID;
 final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionCallback,
         TransactionCompletionCallbacks.AfterCompletionCallback {
 
-    /** Records the transaction first (FROM is evaluated before the select list), then journals its changes. */
+    /**
+     * The generic capture (a PL/pgSQL loop of dynamic SQL, version 7), for a transaction that changed a table the
+     * {@link CaptureStatement} does not know. Records the transaction first (FROM is evaluated before the select
+     * list), then journals its changes.
+     */
     static final String CAPTURE_SQL = "SELECT redundancy_capture(?, ?, ?::jsonb), b.xid"
             + " FROM redundancy_tx_begin(?, ?, ?) AS b(xid)";
     /** SQLState of the fencing check of {@code redundancy_capture}: the lease names another node or a later epoch. */
@@ -38,11 +42,17 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
     private record Change(String table, char op, String key) {
     }
 
+    /** What a committed transaction journaled: its entries have ids from {@code first} to {@code last} and tx_id {@code xid}. */
+    record Journaled(long xid, long first, long last) {
+    }
+
     private final MirrorRuntime runtime;
     private final Node origin;
     private final Map<String, Change> changes = new LinkedHashMap<>();
     private boolean anyInsert;
+    private long firstJournalId = -1;
     private long lastJournalId = -1;
+    private long xid;
 
     TxBuffer(MirrorRuntime runtime, Node origin) {
         this.runtime = runtime;
@@ -78,10 +88,16 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
         if (changes.isEmpty() || !session.isTransactionInProgress()) {
             return;
         }
+        CaptureStatement statement = runtime.captureStatement();
+        boolean covered = true;
         StringBuilder json = new StringBuilder(changes.size() * 64).append('[');
+        int n = 0;
         for (Iterator<Change> it = changes.values().iterator(); it.hasNext(); ) {
             Change c = it.next();
-            json.append("{\"t\":");
+            if (c.op() != 'C' && !statement.covers(c.table())) {
+                covered = false;
+            }
+            json.append("{\"n\":").append(n++).append(",\"t\":");
             KeyJson.string(json, c.table());
             json.append(",\"op\":\"").append(c.op()).append("\",\"k\":").append(c.key()).append('}');
             if (it.hasNext()) {
@@ -104,18 +120,36 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
             // the epoch this instance serves the node in now (checked above): an instance that switched away and
             // back serves it again, a stale one is refused by the lease
             long epoch = host.epoch();
-            long xid;
-            try (PreparedStatement ps = connection.prepareStatement(CAPTURE_SQL)) {
-                ps.setLong(1, epoch);
-                ps.setString(2, origin.id());
-                ps.setString(3, json.toString());
-                ps.setObject(4, tx);
-                ps.setString(5, origin.id());
-                ps.setLong(6, epoch);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    lastJournalId = rs.getLong(1);
-                    xid = rs.getLong(2);
+            if (covered) {
+                try (PreparedStatement ps = connection.prepareStatement(statement.sql(connection))) {
+                    ps.setObject(1, tx);
+                    ps.setString(2, origin.id());
+                    ps.setLong(3, epoch);
+                    ps.setLong(4, epoch);
+                    ps.setString(5, origin.id());
+                    ps.setObject(6, tx);
+                    ps.setString(7, json.toString());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        firstJournalId = rs.getLong(1);
+                        lastJournalId = rs.getLong(2);
+                        xid = rs.getLong(3);
+                    }
+                }
+            } else {
+                try (PreparedStatement ps = connection.prepareStatement(CAPTURE_SQL)) {
+                    ps.setLong(1, epoch);
+                    ps.setString(2, origin.id());
+                    ps.setString(3, json.toString());
+                    ps.setObject(4, tx);
+                    ps.setString(5, origin.id());
+                    ps.setLong(6, epoch);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        lastJournalId = rs.getLong(1);
+                        firstJournalId = 1; // its ids interleave with other transactions'
+                        xid = rs.getLong(2);
+                    }
                 }
             }
             if (connection.isWrapperFor(CommitTracker.class)) {
@@ -136,7 +170,7 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
     public void doAfterTransactionCompletion(boolean success, SharedSessionContractImplementor session) {
         runtime.completed(session, this);
         if (success && lastJournalId > 0) {
-            runtime.committed(origin, lastJournalId, anyInsert);
+            runtime.committed(origin, new Journaled(xid, firstJournalId, lastJournalId), anyInsert);
         }
     }
 }

@@ -53,6 +53,7 @@ public final class SafetyNetSync implements AutoCloseable, StatusContributor {
     private volatile SyncResult lastResult;
     private ScheduledFuture<?> task;
     private volatile boolean closed;
+    private volatile java.util.function.Function<Node, AutoCloseable> guard = n -> () -> { };
 
     /**
      * @param activeNode the node serving now (the source of each run); a run is skipped when it returns null
@@ -106,6 +107,14 @@ public final class SafetyNetSync implements AutoCloseable, StatusContributor {
         LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Safety-net incremental sync every " + intervalMs + " ms");
     }
 
+    /**
+     * Sets what each run holds while it writes the standby: the mirror's relay lock on the source, so a run never
+     * rewrites a chunk with rows older than the ones the relay applies meanwhile.
+     */
+    public void guard(java.util.function.Function<Node, AutoCloseable> guard) {
+        this.guard = Objects.requireNonNull(guard, "guard");
+    }
+
     public boolean enabled() {
         return intervalMs > 0;
     }
@@ -131,13 +140,10 @@ public final class SafetyNetSync implements AutoCloseable, StatusContributor {
         }
         Node target = active.other();
         status = Status.RUNNING;
-        try {
+        try (AutoCloseable held = guard.apply(active)) {
             SyncResult result = sync.incrementalSync(target, options);
-            Instant readAt = clock.instant();
-            List<String> dirty = dirtyTables(active);
-            if (!dirty.isEmpty()) {
-                SyncResult repaired = sync.repair(target, options.withTables(dirty));
-                clearDirty(active, dirty, readAt);
+            SyncResult repaired = repairMarked(sync, active, options);
+            if (repaired != null) {
                 result = new SyncResult("incremental", target, result.rows() + repaired.rows(), repaired.deleted(),
                         result.tables(), List.of(), result.elapsed().plus(repaired.elapsed()));
             }
@@ -150,28 +156,53 @@ public final class SafetyNetSync implements AutoCloseable, StatusContributor {
                         + " records updated on the " + target.id() + " database");
             }
             return result;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             lastSync = clock.instant();
             lastError = e.getMessage();
             status = Status.FAILED;
             LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Safety-net sync to the " + target.id()
                     + " database failed: " + e.getMessage());
-            throw e;
+            throw e instanceof RuntimeException re ? re : new SyncException(e.getMessage(), e);
         } finally {
             running.set(false);
         }
     }
 
-    private List<String> dirtyTables(Node source) {
-        List<String> out = new ArrayList<>();
+    /** A table marked by a bulk statement, and whether every transaction older than the mark has ended. */
+    private record Mark(String table, java.sql.Timestamp markedAt, boolean settled) {
+    }
+
+    /**
+     * Repairs the tables of {@code source}'s {@code redundancy_dirty_table} on the other database, and removes the
+     * marks it handled for good. The mark is written when the bulk statement is prepared, before its transaction
+     * commits, so a mark is removed only when no transaction that began before it is still running (checked before
+     * the repair reads): then the statement's transaction has ended and the repair saw its outcome. Other marks
+     * stay, and the next run repairs their tables again. Null when nothing is marked.
+     */
+    public static SyncResult repairMarked(SyncService sync, Node source, SyncOptions options) {
+        List<Mark> marks = marks(sync, source);
+        if (marks.isEmpty()) {
+            return null;
+        }
+        List<String> tables = new ArrayList<>();
+        marks.forEach(m -> tables.add(m.table()));
+        SyncResult repaired = sync.repair(source.other(), options.withTables(tables));
+        clearDirty(sync, source, marks);
+        return repaired;
+    }
+
+    private static List<Mark> marks(SyncService sync, Node source) {
+        List<Mark> out = new ArrayList<>();
         try (Connection c = sync.endpoint(source).open()) {
             if (!SyncState.exists(c, DIRTY_TABLE)) {
                 return out;
             }
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("select distinct table_name from " + DIRTY_TABLE)) {
+                 ResultSet rs = st.executeQuery("select d.table_name, d.marked_at, not exists (select 1 from pg_stat_activity a"
+                         + " where a.xact_start <= d.marked_at and a.pid <> pg_backend_pid()"
+                         + " and a.datname = current_database()) from " + DIRTY_TABLE + " d")) {
                 while (rs.next()) {
-                    out.add(rs.getString(1));
+                    out.add(new Mark(rs.getString(1), rs.getTimestamp(2), rs.getBoolean(3)));
                 }
             }
         } catch (SQLException e) {
@@ -181,15 +212,17 @@ public final class SafetyNetSync implements AutoCloseable, StatusContributor {
         return out;
     }
 
-    /** Removes the marks the run handled; a table marked again since {@code readAt} keeps its mark. */
-    private void clearDirty(Node source, List<String> tables, Instant readAt) {
+    /** Removes the settled marks; a table marked again since the run read its mark keeps it. */
+    private static void clearDirty(SyncService sync, Node source, List<Mark> marks) {
         try (Connection c = sync.endpoint(source).open();
              PreparedStatement ps = c.prepareStatement("delete from " + DIRTY_TABLE
                      + " where table_name = ? and marked_at <= ?")) {
-            for (String t : tables) {
-                ps.setString(1, t);
-                ps.setTimestamp(2, java.sql.Timestamp.from(readAt));
-                ps.addBatch();
+            for (Mark m : marks) {
+                if (m.settled()) {
+                    ps.setString(1, m.table());
+                    ps.setTimestamp(2, m.markedAt());
+                    ps.addBatch();
+                }
             }
             ps.executeBatch();
         } catch (SQLException e) {

@@ -29,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * secondary alone cannot commit on the primary once another instance has made the secondary the active database; no
  * acknowledged write is lost and both databases hold the same rows at the end.
  */
+@org.junit.jupiter.api.Tag("data-integrity")
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class MultiInstanceTest {
 
@@ -117,7 +118,15 @@ class MultiInstanceTest {
                         }
                     }
                 }
-                awaitDrained(Duration.ofSeconds(60));
+                try {
+                    awaitDrained(Duration.ofSeconds(60));
+                } catch (AssertionError e) {
+                    for (Map.Entry<String, ChildJvm> app : apps.entrySet()) {
+                        app.getValue().lines().stream().filter(l -> l.contains("Mirror") || l.contains("mirror"))
+                                .forEach(l -> System.out.println("[" + app.getKey() + "] " + l));
+                    }
+                    throw e;
+                }
                 List<String> onPrimary = rows(pg.primary());
                 List<String> onSecondary = rows(pg.secondary());
                 Set<String> primaryIds = ids(onPrimary);
@@ -211,7 +220,20 @@ class MultiInstanceTest {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError(pending + " journal entries still pending");
+                StringBuilder where = new StringBuilder();
+                for (PgServer s : List.of(pg.primary(), pg.secondary())) {
+                    try (Connection c = s.connect(DB); Statement st = c.createStatement();
+                         ResultSet rs = st.executeQuery("select origin, epoch, op, count(*), min(created_at)::text"
+                                 + " from redundancy_journal group by 1, 2, 3")) {
+                        while (rs.next()) {
+                            where.append("; on ").append(s.name()).append(": ").append(rs.getLong(4))
+                                    .append(" of origin ").append(rs.getString(1)).append(" epoch ")
+                                    .append(rs.getLong(2)).append(" op ").append(rs.getString(3))
+                                    .append(" since ").append(rs.getString(5));
+                        }
+                    }
+                }
+                throw new AssertionError(pending + " journal entries still pending" + where);
             }
             Thread.sleep(200);
         }

@@ -38,6 +38,7 @@ import static org.awaitility.Awaitility.await;
  * A test-only deferred trigger on the primary sleeps at commit ({@code note.text} "sleep N ..."), so the fault lands
  * while the server is inside the COMMIT.
  */
+@org.junit.jupiter.api.Tag("data-integrity")
 class CommitOutcomeTest {
 
     @RegisterExtension

@@ -16,6 +16,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The application dies (kill -9) right after its commits, before its relay ran: nothing is lost. */
+@org.junit.jupiter.api.Tag("data-integrity")
 class MirrorCrashTest {
 
     @RegisterExtension

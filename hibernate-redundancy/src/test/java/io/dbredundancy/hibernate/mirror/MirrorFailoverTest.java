@@ -32,6 +32,7 @@ import static org.awaitility.Awaitility.await;
  * other side cannot take yet and drains when it returns, writes made on the secondary flow back before failback,
  * ids never collide after a switch, and a row changed on both sides keeps the change of the later epoch.
  */
+@org.junit.jupiter.api.Tag("data-integrity")
 class MirrorFailoverTest {
 
     @RegisterExtension

@@ -34,6 +34,7 @@ import static org.awaitility.Awaitility.await;
  * updating, each followed by recovery, the failover and failback the health monitor decides, and a check: every
  * acknowledged write is in both databases with its last acknowledged value, and the two are identical within 10 s.
  */
+@org.junit.jupiter.api.Tag("data-integrity")
 class MirrorFaultCyclesTest {
 
     @RegisterExtension

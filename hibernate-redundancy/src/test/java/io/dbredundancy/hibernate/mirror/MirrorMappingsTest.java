@@ -19,6 +19,7 @@ import static io.dbredundancy.hibernate.mirror.MirrorFixture.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every kind of mapping written through Hibernate arrives identical on the other database. */
+@org.junit.jupiter.api.Tag("data-integrity")
 class MirrorMappingsTest {
 
     @RegisterExtension

@@ -23,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * new node's sequences past the ids issued on the other before a session there takes a connection, so no insert
  * fails on a duplicate key.
  */
+@org.junit.jupiter.api.Tag("data-integrity")
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class MirrorSwitchStormTest {
 

@@ -100,8 +100,17 @@ final class MirrorUnit implements AutoCloseable {
                 }
             }
             for (String t : tables) {
+                // a large object is compared by its content: the two databases allocate oids independently
+                String lobs = "";
+                try (ResultSet rs = st.executeQuery("SELECT string_agg(format(' || jsonb_build_object(%L, md5(lo_get(t.%I)))',"
+                        + " attname, attname), '') FROM pg_attribute WHERE attrelid = '\"" + t + "\"'::regclass"
+                        + " AND attnum > 0 AND NOT attisdropped AND atttypid = 'oid'::regtype")) {
+                    if (rs.next() && rs.getString(1) != null) {
+                        lobs = rs.getString(1);
+                    }
+                }
                 try (ResultSet rs = st.executeQuery("SELECT coalesce(jsonb_agg(x ORDER BY x::text), '[]')::text FROM"
-                        + " (SELECT to_jsonb(t) x FROM \"" + t + "\" t) s")) {
+                        + " (SELECT to_jsonb(t)" + lobs + " x FROM \"" + t + "\" t) s")) {
                     rs.next();
                     out.put(t, rs.getString(1));
                 }
