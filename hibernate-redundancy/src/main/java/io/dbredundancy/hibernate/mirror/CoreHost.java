@@ -34,6 +34,16 @@ final class CoreHost implements MirrorHost {
     }
 
     @Override
+    public java.sql.Connection relayConnection(Node node) throws java.sql.SQLException {
+        io.dbredundancy.hibernate.NodeConfig config = core.config().node(node);
+        if (config == null || config.isJndi() || config.pooler()) {
+            return null; // a container's DataSource, or a transaction pooler that does not keep session settings
+        }
+        int timeout = (int) Math.max(2, core.config().healthTimeoutMs() / 1000 * 2);
+        return io.dbredundancy.hibernate.sync.Endpoint.open(config, timeout, 35, "db-redundancy-relay");
+    }
+
+    @Override
     public boolean repairMarkedTables(Node source) {
         io.dbredundancy.hibernate.sync.SyncService sync = core.syncService();
         if (sync == null) {

@@ -3,6 +3,7 @@ package io.dbredundancy.hibernate.mirror;
 import io.dbredundancy.hibernate.Node;
 
 import javax.sql.DataSource;
+import java.sql.Connection;
 
 /**
  * What the mirror needs from the rest of the plugin, and nothing more: connections to each node outside any
@@ -16,6 +17,15 @@ public interface MirrorHost {
 
     /** Connections to {@code node} for the relay. Should fail at once when the node is known to be down. */
     DataSource dataSource(Node node);
+
+    /**
+     * A connection to {@code node} of the relay's own, outside the pool, on which it keeps session settings (applying
+     * as a replica) for its lifetime; null when the host has none to offer (then the relay takes pooled connections
+     * and sets them per transaction).
+     */
+    default Connection relayConnection(Node node) throws java.sql.SQLException {
+        return null;
+    }
 
     /** True when the unit has a secondary; without one nothing is mirrored. */
     default boolean redundancyEnabled() {

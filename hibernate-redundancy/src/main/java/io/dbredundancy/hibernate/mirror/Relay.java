@@ -61,6 +61,11 @@ final class Relay implements Runnable {
     /** {@link #BATCH_BYTES}, or the system property {@code io.dbredundancy.mirror.batch_bytes} (tests). */
     private final long batchBytes = Long.getLong("io.dbredundancy.mirror.batch_bytes", BATCH_BYTES);
 
+    /** How long the relay uses the pool after it failed to open its own connection to the target. */
+    static final long DEDICATED_RETRY_MS = 5_000;
+    private Connection dedicated;
+    private long dedicatedRetryAt;
+
     private final Object signal = new Object();
     private boolean woken;
     private final Object progress = new Object();
@@ -257,13 +262,17 @@ final class Relay implements Runnable {
         loop();
         // stopping: hand over what is left, so the last commits do not wait for another instance or the next start
         long deadline = System.nanoTime() + FINAL_DRAIN_MS * 1_000_000L;
-        while (System.nanoTime() < deadline) {
-            Outcome o = cycle();
-            if (o == Outcome.LOCKED) {
-                sleep(20); // another instance applies a batch; it may leave this instance's last commits to us
-            } else if (o != Outcome.MORE) {
-                return;
+        try {
+            while (System.nanoTime() < deadline) {
+                Outcome o = cycle();
+                if (o == Outcome.LOCKED) {
+                    sleep(20); // another instance applies a batch; it may leave this instance's last commits to us
+                } else if (o != Outcome.MORE) {
+                    return;
+                }
             }
+        } finally {
+            closeDedicated();
         }
     }
 
@@ -319,14 +328,18 @@ final class Relay implements Runnable {
         }
         // the target's connection first: a relay that cannot reach the target does not hold the source's relay lock
         // (another instance, whose link to the target works, drains the journal meanwhile)
-        Connection dst;
-        try {
-            dst = runtime.host().dataSource(target).getConnection();
-        } catch (SQLException e) {
-            fail("target " + target.id(), e);
-            return Outcome.FAILED;
+        Connection dst = dedicatedTarget();
+        boolean pooled = dst == null;
+        if (pooled) {
+            try {
+                dst = runtime.host().dataSource(target).getConnection();
+            } catch (SQLException e) {
+                fail("target " + target.id(), e);
+                return Outcome.FAILED;
+            }
         }
-        try (dst; Connection src = runtime.host().dataSource(source).getConnection()) {
+        try (AutoCloseable giveBack = pooled ? dst : () -> { };
+             Connection src = runtime.host().dataSource(source).getConnection()) {
             src.setAutoCommit(false);
             try {
                 Outcome o = cycle(src, dst);
@@ -344,6 +357,76 @@ final class Relay implements Runnable {
         } catch (RuntimeException e) {
             fail("relay " + source.id(), e);
             return Outcome.FAILED;
+        } catch (Exception e) { // closing the pooled target connection
+            fail("target " + target.id(), e);
+            return Outcome.FAILED;
+        } finally {
+            if (!pooled && dedicatedBroken()) {
+                closeDedicated();
+            }
+        }
+    }
+
+    /**
+     * The relay's own connection to the target (outside the pool), opened on first use with its session settings:
+     * time-outs, {@code redundancy.applying}, and {@code session_replication_role = replica} when the user may set
+     * it, so no relay transaction resets the target's plan cache by setting it. Null when the host offers none or the
+     * last attempt failed less than {@value #DEDICATED_RETRY_MS} ms ago (the pool serves then).
+     */
+    private Connection dedicatedTarget() {
+        if (dedicated != null) {
+            return dedicated;
+        }
+        long now = System.currentTimeMillis();
+        if (now < dedicatedRetryAt) {
+            return null;
+        }
+        Connection c = null;
+        try {
+            c = runtime.host().relayConnection(target);
+            if (c == null) {
+                dedicatedRetryAt = Long.MAX_VALUE;
+                return null;
+            }
+            c.setAutoCommit(true);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET lock_timeout = '2s'; SET statement_timeout = '30s'; SET redundancy.applying = 'on'");
+            }
+            dedicated = c;
+            replicaCheckedAt = 0;
+            checkReplica(c);
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            dedicated = null;
+            dedicatedRetryAt = now + DEDICATED_RETRY_MS;
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // broken
+                }
+            }
+            return null;
+        }
+    }
+
+    private boolean dedicatedBroken() {
+        try {
+            return dedicated != null && dedicated.isClosed();
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
+    private void closeDedicated() {
+        Connection c = dedicated;
+        dedicated = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // broken
+            }
         }
     }
 
@@ -495,6 +578,7 @@ final class Relay implements Runnable {
             src.commit();
         } catch (SQLException e) {
             rollbackQuietly(src);
+            rollbackQuietly(dst);
             fail(isConnectionError(e) && !isSourceGone(src) ? "target " + target.id() : "relay " + source.id(), e);
             return Outcome.FAILED;
         }
@@ -572,9 +656,11 @@ final class Relay implements Runnable {
 
     private List<String[]> apply(Connection dst, String batch, boolean safe) throws SQLException {
         List<String[]> out = new ArrayList<>();
-        try (Statement st = dst.createStatement()) {
-            st.execute("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'; SET LOCAL redundancy.applying = 'on'"
-                    + (Boolean.TRUE.equals(replica) ? "; SET LOCAL session_replication_role = replica" : ""));
+        if (dst != dedicated) { // the relay's own connection keeps these for its session
+            try (Statement st = dst.createStatement()) {
+                st.execute("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'; SET LOCAL redundancy.applying = 'on'"
+                        + (Boolean.TRUE.equals(replica) ? "; SET LOCAL session_replication_role = replica" : ""));
+            }
         }
         try (PreparedStatement ps = dst.prepareStatement("SELECT entry_id, outcome FROM redundancy_apply_batch(?::jsonb, ?)")) {
             ps.setString(1, batch);
@@ -600,6 +686,11 @@ final class Relay implements Runnable {
         replicaCheckedAt = now;
         Boolean before = replica;
         replica = replicaAllowed(dst);
+        if (replica && dst == dedicated) {
+            try (Statement st = dst.createStatement()) {
+                st.execute("SET session_replication_role = replica");
+            }
+        }
         if (!replica && !Boolean.FALSE.equals(before)) {
             LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Mirror " + source.id() + " -> " + target.id()
                     + ": the relay's user may not set session_replication_role on " + target.id() + ", so the triggers"
@@ -644,6 +735,9 @@ final class Relay implements Runnable {
     }
 
     private void fail(String where, Exception e) {
+        if (where.startsWith("target") && e instanceof SQLException se && isConnectionError(se)) {
+            closeDedicated(); // opened again (or the pool used) on a later cycle
+        }
         if (where.startsWith("source") && e instanceof SQLException se && isConnectionError(se)) {
             sourceDown = true;
         }

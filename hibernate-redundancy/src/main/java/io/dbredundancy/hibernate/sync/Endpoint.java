@@ -69,7 +69,16 @@ public final class Endpoint {
 
     /** Opens a plain driver connection to {@code config} with the given connect timeout. */
     public static Connection open(NodeConfig config, int connectTimeoutSeconds, String applicationName) throws SQLException {
+        return open(config, connectTimeoutSeconds, 0, applicationName);
+    }
+
+    /** As {@link #open(NodeConfig, int, String)}, with a socket time-out (0: none) unless the URL sets one. */
+    public static Connection open(NodeConfig config, int connectTimeoutSeconds, int socketTimeoutSeconds,
+                                  String applicationName) throws SQLException {
         Properties p = new Properties();
+        if (socketTimeoutSeconds > 0 && (config.url() == null || !config.url().parameters().containsKey("socketTimeout"))) {
+            p.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
+        }
         if (config.user() != null) {
             p.setProperty("user", config.user());
         }

@@ -37,6 +37,21 @@ public final class PgBouncerServer implements AutoCloseable {
         return Files.isExecutable(BINARY);
     }
 
+    /**
+     * Skips the calling test, with the reason, when pgbouncer is not installed; under {@code CI=true} fails it
+     * instead ({@code .ci/run} installs it, so a missing binary there is a broken run, not a skip).
+     */
+    public static void require() {
+        if (available()) {
+            return;
+        }
+        String why = BINARY + " is not installed (Debian: apt-get install pgbouncer)";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new AssertionError(why + "; CI=true: a missing tool fails the run");
+        }
+        org.junit.jupiter.api.Assumptions.abort(why);
+    }
+
     /** Starts pgbouncer in front of {@code backend}, knowing the backend's own user. */
     public static PgBouncerServer start(PgServer backend) {
         return start(backend, Map.of(backend.user(), backend.password()));
