@@ -57,6 +57,34 @@ public final class MirrorBenchmark {
     private CpuMeter cpu;
     private volatile LagSampler activeSampler;
 
+    /**
+     * With -Dmirror.statements=true and -Dtestbed.pg.settings=shared_preload_libraries=pg_stat_statements: the
+     * statements that took each server's time, all sides together (a miss's component, statement by statement).
+     */
+    private static void statements(PostgresPair pg) {
+        for (PgServer s : List.of(pg.primary(), pg.secondary())) {
+            System.out.println("top statements on the " + s.name() + " (total ms, calls, mean µs, query):");
+            for (MirrorSide side : MirrorSide.values()) {
+                try (java.sql.Connection c = s.connect("mb_" + side.name().toLowerCase(Locale.ROOT));
+                     java.sql.Statement st = c.createStatement()) {
+                    st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                    try (java.sql.ResultSet rs = st.executeQuery("SELECT round(total_exec_time + total_plan_time), calls,"
+                            + " round((total_exec_time + total_plan_time) * 1000 / greatest(calls, 1)),"
+                            + " left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements s"
+                            + " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database()"
+                            + " ORDER BY 1 DESC LIMIT 8")) {
+                        while (rs.next()) {
+                            System.out.printf(Locale.ROOT, "  %-5s %8d %8d %6d  %s%n", side.name().toLowerCase(Locale.ROOT),
+                                    rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4));
+                        }
+                    }
+                } catch (java.sql.SQLException e) {
+                    System.out.println("  " + side + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
     private MirrorBenchmark(Config config) {
         this.config = config;
     }
@@ -215,6 +243,9 @@ public final class MirrorBenchmark {
             }
             System.out.printf(Locale.ROOT, "%ntotal %d s; load average at the end %s%n",
                     Duration.between(began, Instant.now()).toSeconds(), loadAverage());
+            if (Boolean.getBoolean("mirror.statements")) {
+                statements(pg);
+            }
             units.values().forEach(Unit::close);
         }
     }

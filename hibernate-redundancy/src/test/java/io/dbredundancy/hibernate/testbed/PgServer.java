@@ -578,6 +578,13 @@ public final class PgServer implements AutoCloseable {
         m.put("wal_level", "minimal");
         m.put("max_prepared_transactions", "20");
         m.put("log_min_messages", "warning");
+        // extra settings for a benchmark's diagnosis, e.g. -Dtestbed.pg.settings=shared_preload_libraries=pg_stat_statements
+        for (String kv : System.getProperty("testbed.pg.settings", "").split(";")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
         return Map.copyOf(m);
     }
 
