@@ -36,7 +36,7 @@ public class SystemResource {
     @Inject
     Metrics metrics;
 
-    /** The status snapshot of DESIGN.md, as {@code Redundancy.status().toJson()}. */
+    /** The status snapshot, as {@code Redundancy.status().toJson()} (its fields: README, the {@code status --json} command). */
     @GET
     @Path("db-health")
     public String dbHealth() {

@@ -91,7 +91,7 @@ public record RedundancyStatus(
         return !"none".equals(activeDatabase);
     }
 
-    /** The JSON document of DESIGN.md's contract. */
+    /** The status JSON document (its fields: README, the {@code status --json} command). */
     public String toJson() {
         Json j = new Json().open();
         j.field("status", status)

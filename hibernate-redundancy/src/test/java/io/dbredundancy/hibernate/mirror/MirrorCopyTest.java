@@ -103,17 +103,7 @@ class MirrorCopyTest {
 
     @Test
     void aParentPersistedInALaterFlushArrivesWithItsChild() {
-        inTx(unit.sf, s -> {
-            Child child = new Child();
-            child.name = "early";
-            s.persist(child);
-            s.flush();
-            Parent parent = new Parent();
-            parent.name = "late";
-            s.persist(parent);
-            s.flush();
-            child.parent = parent;
-        });
+        Child.withParentInALaterFlush(unit.sf);
         unit.awaitIdentical(10);
         assertThat(parked()).isZero();
     }

@@ -74,17 +74,7 @@ class MirrorReplicaFallbackTest {
                 return row.id;
             });
             inTx(unit.sf, s -> s.find(Stamped.class, id).label = "stamped again");
-            inTx(unit.sf, s -> {
-                Child child = new Child();
-                child.name = "early";
-                s.persist(child);
-                s.flush();
-                Parent parent = new Parent();
-                parent.name = "late";
-                s.persist(parent);
-                s.flush();
-                child.parent = parent;
-            });
+            Child.withParentInALaterFlush(unit.sf);
             unit.awaitIdentical(15);
             assertThat(unit.count(Node.PRIMARY, "SELECT count(*) FROM redundancy_parked")).isZero();
             assertThat(unit.mirror().relay(Node.PRIMARY).appliesAsReplica()).isFalse();
