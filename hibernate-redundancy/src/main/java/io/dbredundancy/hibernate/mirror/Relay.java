@@ -45,6 +45,14 @@ final class Relay implements Runnable {
     /** How often an idle relay looks for other instances' commits. */
     static final long POLL_MS = 100;
     static final long RETRY_MS = 500;
+    /**
+     * Under load (the last batch was not empty but smaller than {@value #GATHER_BELOW} entries) and with no sync-mode
+     * commit waiting, the relay waits this long after a wake-up so that the commits in flight join the next batch.
+     */
+    static final long GATHER_NS = 2_000_000;
+    static final int GATHER_BELOW = 64;
+    private int lastBatch;
+
     /** How often the relay asks again whether it may apply as a replica. */
     static final long REPLICA_RECHECK_MS = 60_000;
     /** How long the source keeps its commit-outcome records ({@code redundancy_tx}). */
@@ -313,6 +321,11 @@ final class Relay implements Runnable {
                 }
                 woken = false;
             }
+            if (lastBatch > 0 && lastBatch < GATHER_BELOW && syncWaiters.get() == 0 && running) {
+                // under load a cycle's fixed cost (its round trips and plans on both databases) is paid per batch:
+                // a moment for the commits in flight to join the next one; an idle relay applies at once
+                java.util.concurrent.locks.LockSupport.parkNanos(GATHER_NS);
+            }
         }
     }
 
@@ -477,6 +490,7 @@ final class Relay implements Runnable {
                     src.commit();
                     targetDownCleared();
                     finished(cycle, true, 0);
+                    lastBatch = 0;
                     return Outcome.IDLE;
                 }
                 ids = longs((Object[]) a.getArray());
@@ -595,6 +609,7 @@ final class Relay implements Runnable {
                     + " redundancy_conflict)");
         }
         targetDownCleared();
+        lastBatch = ids.length;
         finished(cycle, complete, ids[ids.length - 1]);
         return complete ? Outcome.IDLE : Outcome.MORE;
     }
