@@ -63,14 +63,15 @@ public final class MirrorBenchmark {
      */
     private static void statements(PostgresPair pg) {
         for (PgServer s : List.of(pg.primary(), pg.secondary())) {
-            System.out.println("top statements on the " + s.name() + " (total ms, calls, mean µs, query):");
+            System.out.println("top statements on the " + s.name() + " (total ms, calls, mean µs, mean planning µs, plans, query):");
             for (MirrorSide side : MirrorSide.values()) {
                 try (java.sql.Connection c = s.connect("mb_" + side.name().toLowerCase(Locale.ROOT));
                      java.sql.Statement st = c.createStatement()) {
                     st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
                     try (java.sql.ResultSet rs = st.executeQuery("SELECT round(total_exec_time + total_plan_time), calls,"
                             + " round((total_exec_time + total_plan_time) * 1000 / greatest(calls, 1)),"
-                            + " left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements s"
+                            + " round(total_plan_time * 1000 / greatest(calls, 1)) || ' plan ' || plans || 'x '"
+                            + " || left(regexp_replace(query, '\\s+', ' ', 'g'), 100) FROM pg_stat_statements s"
                             + " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database()"
                             + " ORDER BY 1 DESC LIMIT 8")) {
                         while (rs.next()) {

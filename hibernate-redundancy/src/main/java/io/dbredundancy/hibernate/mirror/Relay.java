@@ -403,7 +403,10 @@ final class Relay implements Runnable {
             }
             c.setAutoCommit(true);
             try (Statement st = c.createStatement()) {
-                st.execute("SET lock_timeout = '2s'; SET statement_timeout = '30s'; SET redundancy.applying = 'on'");
+                // generic plans: the apply functions' statements would otherwise be planned again at every call (their
+                // custom plans look cheaper for the batch at hand), which is most of a small batch's cost
+                st.execute("SET lock_timeout = '2s'; SET statement_timeout = '30s'; SET redundancy.applying = 'on';"
+                        + " SET plan_cache_mode = force_generic_plan");
             }
             dedicated = c;
             replicaCheckedAt = 0;
@@ -673,7 +676,8 @@ final class Relay implements Runnable {
         List<String[]> out = new ArrayList<>();
         if (dst != dedicated) { // the relay's own connection keeps these for its session
             try (Statement st = dst.createStatement()) {
-                st.execute("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'; SET LOCAL redundancy.applying = 'on'"
+                st.execute("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'; SET LOCAL redundancy.applying = 'on';"
+                        + " SET LOCAL plan_cache_mode = force_generic_plan"
                         + (Boolean.TRUE.equals(replica) ? "; SET LOCAL session_replication_role = replica" : ""));
             }
         }
