@@ -24,7 +24,8 @@ import java.util.function.Supplier;
 /**
  * The health state machine of one unit. It probes each node through a {@link Prober} (connections outside the
  * pools), takes passive signals from the application's traffic ({@link #reportFailure}), and switches the active
- * node: failover after {@code failure_threshold} consecutive failures of the active node when the other is healthy,
+ * node: failover after {@code failure_threshold} consecutive failures of the active node when the other is healthy
+ * (after one refused connection: nothing listens at its address),
  * failback after {@code failback_threshold} consecutive good probes of the primary ({@code failback=auto}), both
  * down when nothing is healthy, recovery as soon as a node answers again (primary preferred).
  *
@@ -400,8 +401,10 @@ public final class HealthMonitor implements AutoCloseable {
             HealthState cur = state.get();
             NodeHealth h = cur.health(node);
             int rise = cur.active() == ActiveNode.NONE ? 1 : policy.failbackThreshold();
+            // a refused connection is certain (nothing listens at the node's address): down at once; every other
+            // failure (a time-out, a reset, an error) needs the threshold, and failback its consecutive successes
             NodeHealth nh = r.ok() ? h.success(r.latencyMs(), now, rise)
-                    : h.failure(r.error(), now, policy.failureThreshold());
+                    : h.failure(r.error(), now, r.refused() ? 1 : policy.failureThreshold());
             if (!h.up() && nh.up()) {
                 upSince.put(node, clock.millis());
             }

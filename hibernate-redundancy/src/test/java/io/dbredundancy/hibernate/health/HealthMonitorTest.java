@@ -59,6 +59,9 @@ class HealthMonitorTest {
     private static final ProbeResult OK = ProbeResult.ok(1.0);
     private static final ProbeResult REFUSED = ProbeResult.failed(1.0, "Connection refused", "08001",
             ProbeResult.Failure.REFUSED);
+    /** A failure that is not certain (a reset, an error): the threshold applies. */
+    private static final ProbeResult BROKEN = ProbeResult.failed(1.0, "Connection reset", "08006",
+            ProbeResult.Failure.OTHER);
 
     private HealthMonitor start(HealthPolicy policy, boolean primaryUp, Boolean secondaryUp) {
         answers.put(Node.PRIMARY, primaryUp ? OK : REFUSED);
@@ -106,7 +109,7 @@ class HealthMonitorTest {
         scheduler.advance(2000);
         assertThat(active()).isEqualTo(ActiveNode.PRIMARY);
 
-        answers.put(Node.PRIMARY, REFUSED);
+        answers.put(Node.PRIMARY, BROKEN);
         int before = probes.getOrDefault(Node.PRIMARY, 0);
         long t = timeUntil(ActiveNode.SECONDARY, 5000);
         assertThat(t).isBetween(0L, 500L + 2 * 100L + 50);
@@ -119,12 +122,28 @@ class HealthMonitorTest {
         assertThat(e.epoch()).isEqualTo(1);
         assertThat(e.fromFailed()).isTrue();
         assertThat(e.toString()).contains("FAILOVER primary -> secondary", "primary failed 3 consecutive health checks",
-                "Connection refused");
+                "Connection reset");
         HealthState s = monitor.state();
         assertThat(s.failoverCount()).isEqualTo(1);
         assertThat(s.lastFailover()).isNotNull();
         assertThat(s.epoch()).isEqualTo(1);
         assertThat(s.status()).isEqualTo("degraded");
+    }
+
+    @Test
+    void oneRefusedConnectionOfThePrimaryIsEnoughToFailOver() {
+        start(DEFAULTS, true, true);
+        scheduler.advance(2000);
+        answers.put(Node.PRIMARY, REFUSED);
+        int before = probes.getOrDefault(Node.PRIMARY, 0);
+        assertThat(timeUntil(ActiveNode.SECONDARY, 5000)).isNotNegative();
+        assertThat(probes.get(Node.PRIMARY) - before).isEqualTo(1);
+        assertThat(events).extracting(SwitchEvent::kind).containsExactly(SwitchKind.FAILOVER);
+        // a restart: refused, then up again; failback still waits for its consecutive successes, once
+        answers.put(Node.PRIMARY, OK);
+        assertThat(timeUntil(ActiveNode.PRIMARY, 10_000)).isNotNegative();
+        scheduler.advance(30_000);
+        assertThat(events).extracting(SwitchEvent::kind).containsExactly(SwitchKind.FAILOVER, SwitchKind.FAILBACK);
     }
 
     @Test
@@ -186,7 +205,7 @@ class HealthMonitorTest {
     void singleFailuresBetweenSuccessesNeverFailOver() {
         start(DEFAULTS, true, true);
         for (int i = 0; i < 40; i++) {
-            answers.put(Node.PRIMARY, i % 3 == 2 ? OK : REFUSED);
+            answers.put(Node.PRIMARY, i % 3 == 2 ? OK : BROKEN);
             scheduler.advance(50);
             answers.put(Node.PRIMARY, OK);
             scheduler.advance(500);
@@ -230,7 +249,7 @@ class HealthMonitorTest {
         start(DEFAULTS, true, true);
         // the primary is up 2 probes' worth, down 2 probes' worth, for a minute
         for (int i = 0; i < 60; i++) {
-            answers.put(Node.PRIMARY, i % 2 == 0 ? REFUSED : OK);
+            answers.put(Node.PRIMARY, i % 2 == 0 ? BROKEN : OK);
             scheduler.advance(1000);
         }
         assertThat(events.size()).isLessThanOrEqualTo(2);
