@@ -159,7 +159,7 @@ class CommitOutcomeTest {
             orphan.setAutoCommit(false);
             long xid;
             try (PreparedStatement ps = orphan.prepareStatement(
-                    "SELECT b.xid FROM redundancy_tx_begin(?, 'primary', 1) AS b(xid)")) {
+                    "SELECT b.xid FROM redundancy_tx_begin(?, 'primary', coalesce((SELECT epoch FROM redundancy_lease WHERE id = 1), 1)) AS b(xid)")) {
                 ps.setObject(1, uuid);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -188,7 +188,7 @@ class CommitOutcomeTest {
         try (Connection c = pg.primary().connect(MirrorUnit.DB)) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT b.xid FROM redundancy_tx_begin(?, 'primary', 1) AS b(xid)")) {
+                    "SELECT b.xid FROM redundancy_tx_begin(?, 'primary', coalesce((SELECT epoch FROM redundancy_lease WHERE id = 1), 1)) AS b(xid)")) {
                 ps.setObject(1, uuid);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
