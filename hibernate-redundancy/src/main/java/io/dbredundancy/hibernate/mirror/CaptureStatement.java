@@ -159,12 +159,11 @@ final class CaptureStatement {
                 + " SELECT min(id), max(id), (SELECT xid FROM b) FROM ins";
     }
 
-    /** {@code name} as a quoted identifier (what {@code format('%I')} gives for it, always quoted). */
-    static String ident(String name) {
-        return '"' + name.replace("\"", "\"\"") + '"';
+    private static String ident(String name) {
+        return io.dbredundancy.hibernate.sync.Sql.ident(name);
     }
 
     private static String literal(String s) {
-        return '\'' + s.replace("'", "''") + '\'';
+        return io.dbredundancy.hibernate.sync.Sql.literal(s);
     }
 }

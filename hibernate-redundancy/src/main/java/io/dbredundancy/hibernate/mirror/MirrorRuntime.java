@@ -376,7 +376,6 @@ public final class MirrorRuntime implements AutoCloseable {
             gateCycle = -1;
             return null;
         }
-        relay.wake();
         long[] c = counts.get(Node.SECONDARY);
         return "changes written on the secondary are not yet applied to the primary"
                 + (c != null && c[0] > 0 ? " (" + c[0] + " pending, oldest " + c[1] + " ms)" : "");

@@ -3,18 +3,18 @@ package io.dbredundancy.hibernate.sync;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** Quoting of identifiers and literals for the statements the sync builds (COPY takes no parameters). */
-final class Sql {
+/** Quoting of identifiers and literals for the statements the sync and the mirror build (COPY takes no parameters). */
+public final class Sql {
 
     private Sql() {
     }
 
-    static String ident(String name) {
+    public static String ident(String name) {
         return '"' + name.replace("\"", "\"\"") + '"';
     }
 
     /** A string literal; standard_conforming_strings is on in every supported PostgreSQL. */
-    static String literal(String value) {
+    public static String literal(String value) {
         if (value == null) {
             return "NULL";
         }

@@ -5,6 +5,7 @@ import io.dbredundancy.hibernate.RedundancySettings;
 import io.dbredundancy.hibernate.mirror.copy.Basket;
 import io.dbredundancy.hibernate.mirror.copy.Child;
 import io.dbredundancy.hibernate.mirror.copy.Doc;
+import io.dbredundancy.hibernate.mirror.copy.Leaf;
 import io.dbredundancy.hibernate.mirror.copy.Page;
 import io.dbredundancy.hibernate.mirror.copy.Parent;
 import io.dbredundancy.hibernate.mirror.copy.SoftNote;
@@ -47,7 +48,7 @@ import static org.awaitility.Awaitility.await;
 class MirrorCopyTest {
 
     static final Class<?>[] MODEL = {Stamped.class, SoftNote.class, Parent.class, Child.class, Basket.class, Doc.class,
-            Page.class};
+            Page.class, Leaf.class};
     /** The relay's byte limit for this class: a few of the {@link Page}s below make a batch. */
     static final long BATCH_BYTES = 64 * 1024;
 
@@ -104,6 +105,25 @@ class MirrorCopyTest {
     @Test
     void aParentPersistedInALaterFlushArrivesWithItsChild() {
         Child.withParentInALaterFlush(unit.sf);
+        unit.awaitIdentical(10);
+        assertThat(parked()).isZero();
+    }
+
+    @Test
+    void aDeleteTheDatabaseCascadesIsCascadedOnTheStandbyToo() {
+        Long id = get(unit.sf, s -> {
+            Parent p = new Parent();
+            p.name = "with leaves";
+            s.persist(p);
+            for (int i = 0; i < 3; i++) {
+                Leaf l = new Leaf();
+                l.parent = p;
+                s.persist(l);
+            }
+            return p.id;
+        });
+        unit.awaitIdentical(10);
+        inTx(unit.sf, s -> s.remove(s.find(Parent.class, id)));
         unit.awaitIdentical(10);
         assertThat(parked()).isZero();
     }
