@@ -85,7 +85,7 @@ final class CaptureStatement {
 
     /**
      * The statement; parameters: tx uuid, origin, epoch, epoch, origin, tx uuid, entries json
-     * ([{"n","t","op","k"}]). Returns min id, max id, xid. Built on first use, on {@code connection}, whose catalog
+     * ([{"n","t","op","k"}]). Returns a row per entry: its journal id and the transaction's xid. Built on first use, on {@code connection}, whose catalog
      * names the large-object (oid) columns.
      */
     String sql(Connection connection) throws SQLException {
@@ -149,14 +149,15 @@ final class CaptureStatement {
             }
             image.append(" END");
         }
-        return "WITH b AS MATERIALIZED (SELECT redundancy_tx_open(?, ?, ?) AS xid),"
-                + " ins AS (INSERT INTO redundancy_journal (tx_id, epoch, origin, table_name, op, row_key, row_image, outcome_tx)"
+        // b is materialized, so the fence runs once; the image subquery is kept apart (OFFSET 0), so it is read once
+        // per entry although the op and the image both use it
+        return "WITH b AS MATERIALIZED (SELECT redundancy_tx_open(?, ?, ?) AS xid)"
+                + " INSERT INTO redundancy_journal (tx_id, epoch, origin, table_name, op, row_key, row_image, outcome_tx)"
                 + " SELECT b.xid, ?, ?, e.t::regclass::text,"
                 + " CASE WHEN e.op = 'C' THEN 'C' WHEN i.img IS NULL THEN 'D' WHEN e.op = 'D' THEN 'U' ELSE e.op END,"
                 + " e.k, i.img, ? FROM b, jsonb_to_recordset(?::jsonb) AS e(n int, t text, op text, k jsonb)"
-                + " CROSS JOIN LATERAL (SELECT CASE WHEN e.op = 'C' THEN NULL::jsonb ELSE " + image + " END AS img) i"
-                + " ORDER BY e.n RETURNING id)"
-                + " SELECT min(id), max(id), (SELECT xid FROM b) FROM ins";
+                + " CROSS JOIN LATERAL (SELECT CASE WHEN e.op = 'C' THEN NULL::jsonb ELSE " + image + " END AS img OFFSET 0) i"
+                + " ORDER BY e.n RETURNING id, tx_id";
     }
 
     private static String ident(String name) {

@@ -130,10 +130,16 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
                     ps.setObject(6, tx);
                     ps.setString(7, json.toString());
                     try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        firstJournalId = rs.getLong(1);
-                        lastJournalId = rs.getLong(2);
-                        xid = rs.getLong(3);
+                        long first = Long.MAX_VALUE;
+                        long last = -1;
+                        while (rs.next()) {
+                            long id = rs.getLong(1);
+                            first = Math.min(first, id);
+                            last = Math.max(last, id);
+                            xid = rs.getLong(2);
+                        }
+                        firstJournalId = first;
+                        lastJournalId = last;
                     }
                 }
             } else {
