@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
 
-/** A small JSON writer for the system endpoints (their field order and null handling are part of the API). */
+/**
+ * A small JSON writer for the system endpoints (their field order and null handling are part of the API); strings are
+ * escaped by the platform's JSON-P.
+ */
 public final class JsonText {
 
     private final StringBuilder b = new StringBuilder("{");
@@ -91,25 +94,8 @@ public final class JsonText {
         }
     }
 
+    /** Appends {@code s} as a JSON string, escaped by the platform's JSON-P (Jakarta JSON Processing). */
     static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
+        b.append(jakarta.json.Json.createValue(s));
     }
 }

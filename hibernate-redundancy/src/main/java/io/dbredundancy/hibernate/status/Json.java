@@ -3,8 +3,11 @@ package io.dbredundancy.hibernate.status;
 import java.time.Instant;
 import java.util.Locale;
 
-/** A tiny JSON writer for the status snapshot (no JSON library is required by the plugin). */
-final class Json {
+/**
+ * A tiny JSON writer for the status snapshot (no JSON library is required by the plugin), and the plugin's one JSON
+ * string escaper ({@link #quote}), which the mirror's journal entries use too.
+ */
+public final class Json {
 
     private final StringBuilder b = new StringBuilder();
     private boolean first = true;
@@ -85,6 +88,11 @@ final class Json {
     }
 
     private void string(String s) {
+        quote(b, s);
+    }
+
+    /** Appends {@code s} as a JSON string: quoted, with quotes, backslashes and control characters escaped. */
+    public static void quote(StringBuilder b, String s) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
