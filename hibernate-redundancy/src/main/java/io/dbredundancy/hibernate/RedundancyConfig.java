@@ -33,6 +33,29 @@ public final class RedundancyConfig {
             RedundancySettings.MIRROR_MODE, "DB_MIRROR_MODE",
             RedundancySettings.SYNC_INTERVAL_MS, "DB_SYNC_INTERVAL");
 
+    /** Default of {@value RedundancySettings#POOL_MAX_SIZE}. */
+    public static final int DEFAULT_POOL_MAX_SIZE = 10;
+    /** Default of {@value RedundancySettings#POOL_MIN_IDLE} (at most the pool's maximum). */
+    public static final int DEFAULT_POOL_MIN_IDLE = 2;
+    /** Default of {@value RedundancySettings#HEALTH_INTERVAL_MS}. */
+    public static final long DEFAULT_HEALTH_INTERVAL_MS = 500;
+    /** Default of {@value RedundancySettings#HEALTH_TIMEOUT_MS}. */
+    public static final long DEFAULT_HEALTH_TIMEOUT_MS = 500;
+    /** Default of {@value RedundancySettings#HEALTH_FAILURE_THRESHOLD}. */
+    public static final int DEFAULT_FAILURE_THRESHOLD = 3;
+    /** Default of {@value RedundancySettings#HEALTH_FAILBACK_THRESHOLD}. */
+    public static final int DEFAULT_FAILBACK_THRESHOLD = 5;
+    /** Default of {@value RedundancySettings#HEALTH_PRIMARY_RETRY_INTERVAL_MS}. */
+    public static final long DEFAULT_PRIMARY_RETRY_INTERVAL_MS = 1000;
+    /** Default of {@value RedundancySettings#FAILBACK}. */
+    public static final FailbackMode DEFAULT_FAILBACK = FailbackMode.AUTO;
+    /** Default of {@value RedundancySettings#MIRROR_MODE}. */
+    public static final MirrorMode DEFAULT_MIRROR_MODE = MirrorMode.ASYNC;
+    /** Default of {@value RedundancySettings#MIRROR_SCOPE}. */
+    public static final MirrorScope DEFAULT_MIRROR_SCOPE = MirrorScope.ALL;
+    /** Default of {@value RedundancySettings#SYNC_INTERVAL_MS}: the safety-net sync is off. */
+    public static final long DEFAULT_SYNC_INTERVAL_MS = 0;
+
     private static final Set<String> KNOWN = knownSettings();
 
     private final NodeConfig primary;
@@ -53,17 +76,17 @@ public final class RedundancyConfig {
     private RedundancyConfig(Reader r) {
         this.primary = node(r, Node.PRIMARY, true);
         this.secondary = node(r, Node.SECONDARY, false);
-        this.poolMaxSize = r.intValue(RedundancySettings.POOL_MAX_SIZE, 10, 1, 10_000);
-        this.poolMinIdle = r.intValue(RedundancySettings.POOL_MIN_IDLE, Math.min(2, poolMaxSize), 0, poolMaxSize);
-        this.healthIntervalMs = r.longValue(RedundancySettings.HEALTH_INTERVAL_MS, 500, 10, 3_600_000);
-        this.healthTimeoutMs = r.longValue(RedundancySettings.HEALTH_TIMEOUT_MS, 500, 10, 600_000);
-        this.failureThreshold = r.intValue(RedundancySettings.HEALTH_FAILURE_THRESHOLD, 3, 1, 1000);
-        this.failbackThreshold = r.intValue(RedundancySettings.HEALTH_FAILBACK_THRESHOLD, 5, 1, 1000);
-        this.primaryRetryIntervalMs = r.longValue(RedundancySettings.HEALTH_PRIMARY_RETRY_INTERVAL_MS, 1000, 10, 3_600_000);
-        this.failback = r.enumValue(RedundancySettings.FAILBACK, FailbackMode.class, FailbackMode.AUTO);
-        this.mirrorMode = r.enumValue(RedundancySettings.MIRROR_MODE, MirrorMode.class, MirrorMode.ASYNC);
-        this.mirrorScope = r.enumValue(RedundancySettings.MIRROR_SCOPE, MirrorScope.class, MirrorScope.ALL);
-        this.syncIntervalMs = r.longValue(RedundancySettings.SYNC_INTERVAL_MS, 0, 0, 86_400_000L * 7);
+        this.poolMaxSize = r.intValue(RedundancySettings.POOL_MAX_SIZE, DEFAULT_POOL_MAX_SIZE, 1, 10_000);
+        this.poolMinIdle = r.intValue(RedundancySettings.POOL_MIN_IDLE, Math.min(DEFAULT_POOL_MIN_IDLE, poolMaxSize), 0, poolMaxSize);
+        this.healthIntervalMs = r.longValue(RedundancySettings.HEALTH_INTERVAL_MS, DEFAULT_HEALTH_INTERVAL_MS, 10, 3_600_000);
+        this.healthTimeoutMs = r.longValue(RedundancySettings.HEALTH_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS, 10, 600_000);
+        this.failureThreshold = r.intValue(RedundancySettings.HEALTH_FAILURE_THRESHOLD, DEFAULT_FAILURE_THRESHOLD, 1, 1000);
+        this.failbackThreshold = r.intValue(RedundancySettings.HEALTH_FAILBACK_THRESHOLD, DEFAULT_FAILBACK_THRESHOLD, 1, 1000);
+        this.primaryRetryIntervalMs = r.longValue(RedundancySettings.HEALTH_PRIMARY_RETRY_INTERVAL_MS, DEFAULT_PRIMARY_RETRY_INTERVAL_MS, 10, 3_600_000);
+        this.failback = r.enumValue(RedundancySettings.FAILBACK, FailbackMode.class, DEFAULT_FAILBACK);
+        this.mirrorMode = r.enumValue(RedundancySettings.MIRROR_MODE, MirrorMode.class, DEFAULT_MIRROR_MODE);
+        this.mirrorScope = r.enumValue(RedundancySettings.MIRROR_SCOPE, MirrorScope.class, DEFAULT_MIRROR_SCOPE);
+        this.syncIntervalMs = r.longValue(RedundancySettings.SYNC_INTERVAL_MS, DEFAULT_SYNC_INTERVAL_MS, 0, 86_400_000L * 7);
         this.schemaChangelog = r.string(RedundancySettings.SCHEMA_CHANGELOG);
     }
 

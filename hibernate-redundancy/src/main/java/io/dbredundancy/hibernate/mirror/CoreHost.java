@@ -29,6 +29,11 @@ final class CoreHost implements MirrorHost {
     }
 
     @Override
+    public io.dbredundancy.hibernate.RedundancyConfig config() {
+        return core.config();
+    }
+
+    @Override
     public boolean redundancyEnabled() {
         return core.config().redundancyEnabled();
     }

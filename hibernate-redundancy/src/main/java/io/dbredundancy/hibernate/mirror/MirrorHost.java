@@ -27,6 +27,15 @@ public interface MirrorHost {
         return null;
     }
 
+    /**
+     * The unit's settings as the core parsed and validated them at start, so that the mirror reads the same values
+     * (environment included) without parsing them again; null when the host has none, and the mirror then reads the
+     * SessionFactory's settings.
+     */
+    default io.dbredundancy.hibernate.RedundancyConfig config() {
+        return null;
+    }
+
     /** True when the unit has a secondary; without one nothing is mirrored. */
     default boolean redundancyEnabled() {
         return true;

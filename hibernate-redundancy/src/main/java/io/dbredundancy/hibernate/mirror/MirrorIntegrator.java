@@ -42,7 +42,8 @@ public final class MirrorIntegrator implements Integrator {
         if (host == null) {
             return;
         }
-        RedundancyConfig config = RedundancyConfig.from(settings);
+        // parsed once per unit: the core's, when the host is the plugin's
+        RedundancyConfig config = host.config() != null ? host.config() : RedundancyConfig.from(settings);
         if (config.mirrorMode() == MirrorMode.OFF || !config.redundancyEnabled() || !host.redundancyEnabled()) {
             LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror off ("
                     + (config.mirrorMode() == MirrorMode.OFF ? RedundancySettings.MIRROR_MODE + "=off" : "no secondary")
