@@ -92,6 +92,14 @@ class OpenTransactionAcrossSwitchTest {
             assertThatThrownBy(() -> st.executeQuery("SELECT redundancy_tx_open(gen_random_uuid(), 'primary', 2)"))
                     .hasMessageContaining("write refused: the primary database was demoted");
             tx.rollback();
+            // the generic capture's opening (a table the capture statement does not know) is fenced alike
+            sw.execute("UPDATE redundancy_lease SET epoch = 2, active_node = 'primary' WHERE id = 1");
+            st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+            st.executeQuery("SELECT count(*) FROM redundancy_journal").close();
+            sw.execute("UPDATE redundancy_lease SET epoch = 3, active_node = 'secondary' WHERE id = 1");
+            assertThatThrownBy(() -> st.executeQuery("SELECT b.xid FROM redundancy_tx_begin(gen_random_uuid(), 'primary', 2) AS b(xid)"))
+                    .hasMessageContaining("write refused: the primary database was demoted");
+            tx.rollback();
             // a renewal (the same epoch and node) does not refuse anything
             st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
             st.executeQuery("SELECT count(*) FROM redundancy_journal").close();
