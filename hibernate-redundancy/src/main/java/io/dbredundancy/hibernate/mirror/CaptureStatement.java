@@ -26,13 +26,19 @@ final class CaptureStatement {
 
     /**
      * A mirrored table as Hibernate names it, with the key columns the capture listener journals it by; a collection
-     * table (journaled per owner, op C) has none.
+     * table (journaled per owner, op C) has none, and names the columns that refer to its owner instead.
      */
-    record Table(String name, List<String> keyColumns) {
+    record Table(String name, List<String> keyColumns, List<String> ownerColumns) {
+        Table(String name, List<String> keyColumns) {
+            this(name, keyColumns, List.of());
+        }
+
         boolean collection() {
             return keyColumns.isEmpty();
         }
     }
+
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.mirror");
 
     private final Supplier<List<Table>> source;
     private volatile Map<String, Table> tables;
@@ -104,6 +110,7 @@ final class CaptureStatement {
 
     private String build(Connection connection) throws SQLException {
         Map<String, Table> all = tables();
+        warnUnindexedOwners(connection, all.values());
         Map<String, List<String>> lobs = new LinkedHashMap<>();
         if (!all.values().stream().allMatch(Table::collection)) {
             try (PreparedStatement ps = connection.prepareStatement("SELECT t.name, a.attname FROM unnest(?::text[]) t(name)"
@@ -158,6 +165,60 @@ final class CaptureStatement {
                 + " e.k, i.img, ? FROM b, jsonb_to_recordset(?::jsonb) AS e(n int, t text, op text, k jsonb)"
                 + " CROSS JOIN LATERAL (SELECT CASE WHEN e.op = 'C' THEN NULL::jsonb ELSE " + image + " END AS img OFFSET 0) i"
                 + " ORDER BY e.n RETURNING id, tx_id";
+    }
+
+    /**
+     * One WARN line per collection table without an index that starts with its owner columns: the relay reads a
+     * changed collection's rows on the origin, and deletes and rewrites them on the standby, by owner, so without one
+     * every collection change scans the table on both databases (Hibernate creates no such index for a {@code List}
+     * or an element collection without a primary key).
+     */
+    static void warnUnindexedOwners(Connection connection, java.util.Collection<Table> tables) {
+        List<String> names = new ArrayList<>();
+        List<String> owners = new ArrayList<>();
+        for (Table t : tables) {
+            if (t.collection() && !t.ownerColumns().isEmpty()) {
+                names.add(t.name());
+                owners.add(String.join(",", t.ownerColumns()));
+            }
+        }
+        if (names.isEmpty()) {
+            return;
+        }
+        java.sql.Savepoint savepoint = null;
+        try (PreparedStatement ps = connection.prepareStatement("SELECT t.name, t.cols FROM unnest(?::text[], ?::text[]) AS t(name, cols)"
+                + " WHERE to_regclass(t.name) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = to_regclass(t.name)"
+                + " AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a WHERE a.attrelid = i.indrelid"
+                + " AND a.attnum = ANY ((i.indkey::int2[])[0:cardinality(string_to_array(t.cols, ',')) - 1]))"
+                + " = (SELECT array_agg(c ORDER BY c) FROM unnest(string_to_array(t.cols, ',')) c))")) {
+            // it runs in the application's transaction: a failure must not abort it
+            savepoint = connection.getAutoCommit() ? null : connection.setSavepoint();
+            ps.setArray(1, connection.createArrayOf("text", names.toArray()));
+            ps.setArray(2, connection.createArrayOf("text", owners.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String table = rs.getString(1);
+                    String cols = rs.getString(2);
+                    LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Collection table " + table + " has no index on its"
+                            + " owner column(s) " + cols + ": the mirror reads and rewrites a collection's rows by owner, so"
+                            + " each change scans the whole table on both databases; create one on both: CREATE INDEX ON "
+                            + table + " (" + cols + ")");
+                }
+            }
+            if (savepoint != null) {
+                connection.releaseSavepoint(savepoint);
+            }
+        } catch (SQLException e) {
+            // advice only: the capture statement does not depend on it
+            if (savepoint != null) {
+                try {
+                    connection.rollback(savepoint);
+                } catch (SQLException ignored) {
+                    // the transaction's own statements report a broken connection
+                }
+            }
+            LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Could not check the collection tables' indexes: " + e.getMessage());
+        }
     }
 
     private static String ident(String name) {

@@ -135,7 +135,11 @@ public final class MirrorIntegrator implements Integrator {
         sf.getMappingMetamodel().forEachCollectionDescriptor(c -> {
             if (!c.isInverse() && !c.isOneToMany() && c instanceof org.hibernate.persister.collection.AbstractCollectionPersister acp
                     && mirrored.test(c.getOwnerEntityPersister().getEntityName())) {
-                tables.add(new CaptureStatement.Table(acp.getTableName(), java.util.List.of()));
+                java.util.List<String> owner = new java.util.ArrayList<>();
+                for (String column : acp.getKeyColumnNames()) {
+                    owner.add(KeyJson.unquote(column));
+                }
+                tables.add(new CaptureStatement.Table(acp.getTableName(), java.util.List.of(), java.util.List.copyOf(owner)));
             }
         });
         return tables;
