@@ -30,7 +30,8 @@ final class ConnectionOptions {
             description = "Properties file with hibernate.redundancy.* settings (the URLs, users, passwords)")
     Path config;
 
-    RedundancyConfig resolve(Map<String, String> env) {
+    /** The validated config; every password it reads is handed to {@code secrets} first. */
+    RedundancyConfig resolve(Map<String, String> env, SecretFilter secrets) {
         Map<String, Object> settings = new HashMap<>();
         if (config != null) {
             Properties p = new Properties();
@@ -54,6 +55,7 @@ final class ConnectionOptions {
         if (secondary != null) {
             settings.put(RedundancySettings.SECONDARY_URL, secondary);
         }
+        settings.forEach((k, v) -> secrets.add(String.valueOf(v), k.endsWith(".password")));
         return RedundancyConfig.from(settings, env);
     }
 }

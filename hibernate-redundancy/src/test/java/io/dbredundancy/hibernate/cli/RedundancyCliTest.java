@@ -195,4 +195,19 @@ class RedundancyCliTest {
         assertThat(noConfig.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(noConfig.err()).contains("Config file /nonexistent/redundancy.properties does not exist");
     }
+
+    @Test
+    void aPasswordTheCommandWasGivenIsMaskedEvenWhereNoUrlCarriesIt() {
+        String pw = "Kx7Qp&Vb3Wm";
+        Map<String, String> env = Map.of("DATABASE_URL", "jdbc:postgresql://127.0.0.1:1/app?user=app&password="
+                + java.net.URLEncoder.encode(pw, java.nio.charset.StandardCharsets.UTF_8));
+
+        // pasted where an option belongs: picocli names the stray argument
+        Cli stray = Cli.run(env, "status", pw);
+        Cli strayEncoded = Cli.run(env, "status", "Kx7Qp%26Vb3Wm");
+
+        assertThat(stray.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(stray.err()).contains("***").doesNotContain(pw);
+        assertThat(strayEncoded.err()).contains("***").doesNotContain("Kx7Qp%26Vb3Wm");
+    }
 }
