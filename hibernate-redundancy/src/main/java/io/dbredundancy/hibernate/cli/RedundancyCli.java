@@ -23,7 +23,8 @@ import java.util.Map;
         footer = {"", "Connection: --primary/--secondary URLs, --config file.properties (hibernate.redundancy.* keys),"
                 + " or DATABASE_URL / DATABASE_URL_SECONDARY.",
                 "Exit codes: 0 ok, 1 differences found / check failed, 2 usage or configuration error,"
-                        + " 3 connection or authentication error, 4 other failure."})
+                        + " 3 connection or authentication error, 4 other failure, 5 sync/repair refused to overwrite"
+                        + " the live database (see --force)."})
 public final class RedundancyCli implements Runnable {
 
     final PrintStream out;
