@@ -84,7 +84,7 @@ final class LiveTargetGuard {
                     + " change(s) taken there" + (oldest == null ? "" : " (the oldest at " + oldest.toInstant() + ")")
                     + " that the " + other.id() + " has not received yet; the overwrite would lose them",
                     "let a running application's relay apply them (redundancy status: mirror pending), or copy them"
-                            + " first: redundancy " + rerun + "; or add --force to discard them");
+                            + " first: redundancy " + rerun + "; or add --force to overwrite it anyway");
         }
     }
 

@@ -102,7 +102,7 @@ class LiveTargetGuardTest {
                         + " journal holds 1 change(s) taken there (the oldest at ")
                 .contains("that the primary has not received yet; the overwrite would lose them")
                 .contains("let a running application's relay apply them (redundancy status: mirror pending)")
-                .contains("redundancy " + command.replace("secondary", "primary"), "or add --force to discard them");
+                .contains("redundancy " + command.replace("secondary", "primary"), "or add --force to overwrite it anyway");
         assertThat(rows(Node.SECONDARY, 2)).isEqualTo(1);
         assertThat(toPrimary.exitCode()).as("the other direction is free: " + toPrimary).isZero();
     }
