@@ -19,7 +19,8 @@ final class ConnectionOptions {
 
     @Option(names = "--primary", paramLabel = "URL",
             description = "Primary database: jdbc:postgresql://host:5432/db or postgresql://user:password@host/db"
-                    + " (default: DATABASE_URL)")
+                    + " (default: DATABASE_URL). Other users can read a process's arguments: put a password in"
+                    + " DATABASE_URL or a --config file instead")
     String primary;
 
     @Option(names = "--secondary", paramLabel = "URL",
