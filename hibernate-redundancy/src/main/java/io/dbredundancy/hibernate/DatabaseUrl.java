@@ -147,7 +147,7 @@ public final class DatabaseUrl {
      */
     public static DatabaseUrl parse(String property, String value) {
         if (value == null || value.isBlank()) {
-            throw new RedundancyConfigException(property, property + " is empty" + EXPECTED.substring(1));
+            throw new RedundancyConfigException(property, property + " is empty" + EXPECTED);
         }
         String trimmed = value.trim();
         Matcher m = SCHEME.matcher(trimmed);
