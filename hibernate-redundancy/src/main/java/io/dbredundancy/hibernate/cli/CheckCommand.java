@@ -68,6 +68,7 @@ final class CheckCommand extends DbCommand {
             return;
         }
         DatabaseUrl url = node.url();
+        sslmode(url);
         // DNS
         InetAddress[] addresses;
         long t = System.nanoTime();
@@ -109,18 +110,63 @@ final class CheckCommand extends DbCommand {
         }
     }
 
-    private void tls(Connection c, DatabaseUrl url) throws SQLException {
+    /** The fix for a connection whose server is not authenticated: pgjdbc checks the certificate and host name. */
+    static final String VERIFY_FULL = "add ?sslmode=verify-full&sslrootcert=/path/to/root.crt to the URL (the CA"
+            + " certificate that signed the server's; pgjdbc's default is ~/.postgresql/root.crt)";
+
+    /**
+     * The {@code sslmode} the URL asks for, from the URL alone: for a host that is not this machine, anything weaker than
+     * {@code verify-full} lets a machine in the path pose as the server (and read the password it is sent).
+     */
+    private void sslmode(DatabaseUrl url) {
+        if (local(url.host())) {
+            return;
+        }
+        String mode = effectiveSslMode(url);
+        if (mode.equals("verify-full")) {
+            ok("sslmode", "verify-full: the server's certificate and host name are checked");
+        } else {
+            warn("sslmode", mode + " for " + url.host() + ": "
+                    + (mode.startsWith("disable") || mode.startsWith("allow") || mode.startsWith("prefer")
+                    ? "the connection may not be encrypted at all, and "
+                    : "encrypted, but ")
+                    + "the server's certificate and host name are not checked, so a machine in the path can pose as"
+                    + " the server and read the password -> " + VERIFY_FULL);
+        }
+    }
+
+    /** {@code sslmode}, else what pgjdbc makes of {@code ssl=true} (verify-full), else its default, prefer. */
+    static String effectiveSslMode(DatabaseUrl url) {
         Map<String, String> p = url.parameters();
-        String mode = p.getOrDefault("sslmode", p.containsKey("ssl") ? "ssl=" + p.get("ssl") : "prefer (default)");
+        String mode = p.get("sslmode");
+        if (mode != null && !mode.isBlank()) {
+            return mode.trim().toLowerCase(Locale.ROOT);
+        }
+        String ssl = p.get("ssl");
+        if (ssl != null && (ssl.isEmpty() || ssl.equalsIgnoreCase("true"))) {
+            return "verify-full";
+        }
+        return "prefer (the default)";
+    }
+
+    /** This machine: {@code localhost}, a loopback address, or a Unix socket directory. */
+    static boolean local(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.equals("localhost") || h.endsWith(".localhost") || h.startsWith("127.") || h.equals("[::1]")
+                || h.startsWith("/");
+    }
+
+    private void tls(Connection c, DatabaseUrl url) throws SQLException {
+        String mode = effectiveSslMode(url);
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("select ssl, version, cipher from pg_stat_ssl where pid = pg_backend_pid()")) {
             if (rs.next() && rs.getBoolean(1)) {
                 ok("tls", rs.getString(2) + " " + rs.getString(3) + " (sslmode " + mode + ")");
-            } else if (url.host().equals("localhost") || url.host().startsWith("127.") || url.host().equals("[::1]")) {
+            } else if (local(url.host())) {
                 ok("tls", "not used (sslmode " + mode + "); fine on this machine's loopback");
             } else {
-                warn("tls", "not used (sslmode " + mode + "): credentials and data cross the network in clear ->"
-                        + " add ?sslmode=require to the URL");
+                warn("tls", "not used (sslmode " + mode + "): credentials and data cross the network in clear -> "
+                        + VERIFY_FULL);
             }
         }
     }

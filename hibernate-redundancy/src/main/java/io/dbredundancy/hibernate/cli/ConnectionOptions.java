@@ -19,7 +19,8 @@ final class ConnectionOptions {
 
     @Option(names = "--primary", paramLabel = "URL",
             description = "Primary database: jdbc:postgresql://host:5432/db or postgresql://user:password@host/db"
-                    + " (default: DATABASE_URL)")
+                    + " (default: DATABASE_URL). Other users can read a process's arguments: put a password in"
+                    + " DATABASE_URL or a --config file instead")
     String primary;
 
     @Option(names = "--secondary", paramLabel = "URL",
@@ -30,7 +31,8 @@ final class ConnectionOptions {
             description = "Properties file with hibernate.redundancy.* settings (the URLs, users, passwords)")
     Path config;
 
-    RedundancyConfig resolve(Map<String, String> env) {
+    /** The validated config; every password it reads is handed to {@code secrets} first. */
+    RedundancyConfig resolve(Map<String, String> env, SecretFilter secrets) {
         Map<String, Object> settings = new HashMap<>();
         if (config != null) {
             Properties p = new Properties();
@@ -54,6 +56,7 @@ final class ConnectionOptions {
         if (secondary != null) {
             settings.put(RedundancySettings.SECONDARY_URL, secondary);
         }
+        settings.forEach((k, v) -> secrets.add(String.valueOf(v), k.endsWith(".password")));
         return RedundancyConfig.from(settings, env);
     }
 }

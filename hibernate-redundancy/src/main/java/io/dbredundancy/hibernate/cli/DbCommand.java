@@ -24,7 +24,7 @@ abstract class DbCommand implements Callable<Integer> {
 
     RedundancyConfig config() {
         if (config == null) {
-            config = connection.resolve(root.env);
+            config = connection.resolve(root.env, root.secrets);
         }
         return config;
     }

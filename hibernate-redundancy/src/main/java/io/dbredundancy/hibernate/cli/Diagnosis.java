@@ -21,6 +21,9 @@ record Diagnosis(int exitCode, String problem, String fix) {
     }
 
     static Diagnosis of(Throwable e) {
+        if (e instanceof LiveTargetGuard.Refused r) {
+            return new Diagnosis(ExitCodes.REFUSED, message(r), r.fix);
+        }
         if (e instanceof RedundancyConfigException || e instanceof IllegalArgumentException) {
             return new Diagnosis(ExitCodes.USAGE, message(e), null);
         }

@@ -13,6 +13,11 @@ public final class ExitCodes {
     public static final int CONNECTION = 3;
     /** Anything else failed (SQL error, missing table, migration error). */
     public static final int FAILURE = 4;
+    /**
+     * sync or repair refused to write (without {@code --force}): the target is the database the lease names active, or
+     * its journal holds changes the other database has not received.
+     */
+    public static final int REFUSED = 5;
 
     private ExitCodes() {
     }

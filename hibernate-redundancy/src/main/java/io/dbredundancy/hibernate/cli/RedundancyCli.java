@@ -23,20 +23,25 @@ import java.util.Map;
         footer = {"", "Connection: --primary/--secondary URLs, --config file.properties (hibernate.redundancy.* keys),"
                 + " or DATABASE_URL / DATABASE_URL_SECONDARY.",
                 "Exit codes: 0 ok, 1 differences found / check failed, 2 usage or configuration error,"
-                        + " 3 connection or authentication error, 4 other failure."})
+                        + " 3 connection or authentication error, 4 other failure, 5 sync/repair refused to overwrite"
+                        + " the live database (see --force)."})
 public final class RedundancyCli implements Runnable {
 
     final PrintStream out;
     final PrintStream err;
     final Map<String, String> env;
+    /** Every password the command was given; {@link #out} and {@link #err} mask them. */
+    final SecretFilter secrets = new SecretFilter();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     RedundancyCli(PrintStream out, PrintStream err, Map<String, String> env) {
-        this.out = out;
-        this.err = err;
+        this.out = secrets.wrap(out);
+        this.err = secrets.wrap(err);
         this.env = env;
+        secrets.add(env.get("DATABASE_URL"), false);
+        secrets.add(env.get("DATABASE_URL_SECONDARY"), false);
     }
 
     @Override
@@ -51,24 +56,31 @@ public final class RedundancyCli implements Runnable {
     /** Runs one command line; returns the exit code. */
     public static int execute(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
         RedundancyCli root = new RedundancyCli(out, err, env);
+        for (String a : args) {
+            // --primary URL, --primary=URL: known before picocli echoes any of them
+            root.secrets.add(a.startsWith("--") && a.indexOf('=') > 0 ? a.substring(a.indexOf('=') + 1) : a, false);
+        }
         CommandLine cl = new CommandLine(root);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(root.out, true));
+        cl.setErr(new PrintWriter(root.err, true));
         cl.registerConverter(Node.class, RedundancyCli::node);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             String problem = c.getUnmatchedArguments().isEmpty() || ex instanceof CommandLine.UnmatchedArgumentException
                     ? Diagnosis.message(ex) : "Unknown option or argument: '" + c.getUnmatchedArguments().get(0) + "'";
-            err.println("redundancy: " + DatabaseUrl.mask(problem) + " (see '"
+            root.err.println("redundancy: " + DatabaseUrl.mask(problem) + " (see '"
                     + c.getCommandSpec().qualifiedName() + " --help')");
             return ExitCodes.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
             Diagnosis d = Diagnosis.of(ex);
-            err.println("redundancy: " + d.line());
+            root.err.println("redundancy: " + d.line());
             return d.exitCode();
         });
-        return cl.execute(args);
+        int code = cl.execute(args);
+        root.out.flush();
+        root.err.flush();
+        return code;
     }
 
     private static Node node(String value) {

@@ -3,15 +3,23 @@ package io.dbredundancy.hibernate.cli;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.sync.SyncOptions;
 import io.dbredundancy.hibernate.sync.SyncResult;
+import io.dbredundancy.hibernate.sync.SyncService;
 import io.dbredundancy.hibernate.sync.VerifyResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.sql.SQLException;
 import java.util.List;
 
 /** sync, verify, repair, sequences. */
 final class SyncCommands {
+
+    static final String FORCE = "Write even into the database the lease names active, or into one whose journal holds"
+            + " changes the other database has not received (refused without it, exit code 5)";
+
+    static final String REFUSAL = "Refuses (exit code 5) to write into the database the lease names active, or into one"
+            + " whose journal holds changes the other has not received, unless --force.";
 
     private SyncCommands() {
     }
@@ -23,7 +31,8 @@ final class SyncCommands {
                             + " chunks copied. Resumable.",
                     "--full: empties the target's tables and copies everything with binary COPY, several tables at"
                             + " once in foreign-key order, then sets the sequences. An interrupted full sync resumes"
-                            + " where it stopped when run again."})
+                            + " where it stopped when run again.",
+                    REFUSAL})
     static final class Sync extends DbCommand {
         @Option(names = "--to", required = true, paramLabel = "primary|secondary", description = "The database written")
         Node to;
@@ -34,13 +43,21 @@ final class SyncCommands {
         @Option(names = "--batch-size", paramLabel = "N", description = "Rows per upsert batch (default: 1000)")
         int batchSize = 1000;
 
+        @Option(names = "--force", description = FORCE)
+        boolean force;
+
         @Mixin
         TableOptions tables;
 
         @Override
-        public Integer call() {
+        public Integer call() throws SQLException {
+            SyncService service = sync();
+            if (!force) {
+                String flags = full ? " --full" : "";
+                LiveTargetGuard.check(config(), to, "sync --to " + to.id() + flags, "sync --to " + to.other().id() + flags);
+            }
             SyncOptions o = tables.options(root).withBatchSize(batchSize);
-            SyncResult r = full ? sync().fullSync(to, o) : sync().incrementalSync(to, o);
+            SyncResult r = full ? service.fullSync(to, o) : service.incrementalSync(to, o);
             if (tables.quiet) {
                 root.out.println(r);
             }
@@ -71,17 +88,24 @@ final class SyncCommands {
     @Command(name = "repair", mixinStandardHelpOptions = true,
             description = {"Makes the given database equal to the other one, rewriting only the chunks that differ:"
                     + " per chunk, in one transaction, rows the source lacks are deleted and new or changed rows"
-                    + " written."})
+                    + " written.", REFUSAL})
     static final class Repair extends DbCommand {
         @Option(names = "--to", required = true, paramLabel = "primary|secondary", description = "The database repaired")
         Node to;
+
+        @Option(names = "--force", description = FORCE)
+        boolean force;
 
         @Mixin
         TableOptions tables;
 
         @Override
-        public Integer call() {
-            SyncResult r = sync().repair(to, tables.options(root));
+        public Integer call() throws SQLException {
+            SyncService service = sync();
+            if (!force) {
+                LiveTargetGuard.check(config(), to, "repair --to " + to.id(), "repair --to " + to.other().id());
+            }
+            SyncResult r = service.repair(to, tables.options(root));
             if (tables.quiet) {
                 root.out.println(r);
             }

@@ -803,7 +803,8 @@ public final class SyncService {
             left join pg_class t on t.oid = d.refobjid
             left join pg_namespace tn on tn.oid = t.relnamespace
             left join pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
-            where s.schemaname not in ('pg_catalog', 'information_schema')""";
+            where s.schemaname not in ('pg_catalog', 'information_schema')
+              and s.sequencename not like 'redundancy\\_%' and coalesce(t.relname, '') not like 'redundancy\\_%'""";
 
     private static Map<String, Seq> sequences(Connection c) throws SQLException {
         Map<String, Seq> out = new LinkedHashMap<>();

@@ -109,6 +109,28 @@ class RedundancyCliTest {
                 "[ok  ] auth", "[ok  ] version    PostgreSQL 17", "[ok  ] latency", "[ok  ] privileges",
                 "[WARN] tables     library tables missing: redundancy_sync_state, redundancy_lease, databasechangelog"
                         + " -> run: redundancy migrate");
+        assertThat(check.out()).as("no TLS advice for this machine's loopback").doesNotContain("sslmode    ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "?sslmode=disable", "?sslmode=prefer", "?sslmode=require", "?sslmode=verify-ca"})
+    void checkWarnsWhenARemoteHostsSslmodeIsWeakerThanVerifyFullAndGivesTheFix(String query) {
+        Cli check = Cli.run(Map.of("DATABASE_URL", "postgresql://app:pw12@db.example.invalid:5432/app" + query), "check");
+
+        String mode = query.isEmpty() ? "prefer (the default)" : query.substring("?sslmode=".length());
+        assertThat(check.out()).as(check.toString()).contains("[WARN] sslmode    " + mode + " for db.example.invalid: ")
+                .contains("the server's certificate and host name are not checked")
+                .contains("-> add ?sslmode=verify-full&sslrootcert=/path/to/root.crt to the URL");
+    }
+
+    @Test
+    void checkAcceptsVerifyFullForARemoteHost() {
+        Cli full = Cli.run(Map.of("DATABASE_URL", "postgresql://app:pw12@db.example.invalid:5432/app"
+                + "?sslmode=verify-full&sslrootcert=/etc/ssl/root.crt"), "check");
+        Cli ssl = Cli.run(Map.of("DATABASE_URL", "jdbc:postgresql://db.example.invalid:5432/app?ssl=true"), "check");
+
+        assertThat(full.out()).as(full.toString()).contains("[ok  ] sslmode    verify-full").doesNotContain("[WARN] sslmode");
+        assertThat(ssl.out()).as(ssl.toString()).contains("[ok  ] sslmode    verify-full").doesNotContain("[WARN] sslmode");
     }
 
     @ParameterizedTest
@@ -194,5 +216,20 @@ class RedundancyCliTest {
         assertThat(noSecondary.err()).contains("No secondary database");
         assertThat(noConfig.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(noConfig.err()).contains("Config file /nonexistent/redundancy.properties does not exist");
+    }
+
+    @Test
+    void aPasswordTheCommandWasGivenIsMaskedEvenWhereNoUrlCarriesIt() {
+        String pw = "Kx7Qp&Vb3Wm";
+        Map<String, String> env = Map.of("DATABASE_URL", "jdbc:postgresql://127.0.0.1:1/app?user=app&password="
+                + java.net.URLEncoder.encode(pw, java.nio.charset.StandardCharsets.UTF_8));
+
+        // pasted where an option belongs: picocli names the stray argument
+        Cli stray = Cli.run(env, "status", pw);
+        Cli strayEncoded = Cli.run(env, "status", "Kx7Qp%26Vb3Wm");
+
+        assertThat(stray.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(stray.err()).contains("***").doesNotContain(pw);
+        assertThat(strayEncoded.err()).contains("***").doesNotContain("Kx7Qp%26Vb3Wm");
     }
 }
