@@ -15,15 +15,6 @@ import io.dbredundancy.hibernate.health.SwitchListener;
 import io.dbredundancy.hibernate.health.ThreadHealthScheduler;
 import io.dbredundancy.hibernate.status.RedundancyStatus;
 import io.dbredundancy.hibernate.status.StatusContributor;
-import io.dbredundancy.hibernate.sync.Endpoint;
-import io.dbredundancy.hibernate.sync.SafetyNetSync;
-import io.dbredundancy.hibernate.sync.SchemaMigrator;
-import io.dbredundancy.hibernate.sync.SyncActivity;
-import io.dbredundancy.hibernate.sync.SyncException;
-import io.dbredundancy.hibernate.sync.SyncService;
-import io.dbredundancy.hibernate.RedundancyConfigException;
-import io.dbredundancy.hibernate.RedundancySettings;
-import io.dbredundancy.hibernate.health.NodeHealth;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
 import javax.sql.DataSource;
@@ -43,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * SPI: everything the plugin runs for one persistence unit, composed here: the validated config, a DataSource per
  * node (a HikariCP pool, or the container's DataSource in JNDI mode), the start check, the health monitor and its
  * scheduler thread, the connection router, the switch gate, and the SessionFactory once built. Features attach
- * through it: the mirror (through its {@code MirrorHost}), sync, metrics, the demo; find it with {@code Redundancy.of(emf).runtime()}. Created by
+ * through it: the mirror (through its {@code MirrorHost}), the sync and schema migration (a {@link UnitFeature}),
+ * metrics, the demo; find it with {@code Redundancy.of(emf).runtime()}. Created by
  * {@link RedundantConnectionProvider#start()}, closed by its {@code stop()}.
  */
 public final class RedundancyRuntime implements AutoCloseable {
@@ -60,9 +52,7 @@ public final class RedundancyRuntime implements AutoCloseable {
     private final SwitchGate gate;
     private final ConnectionRouter router;
     private final StatusAssembly status;
-    private volatile SyncService sync;
-    private volatile SyncActivity syncActivity;
-    private volatile SchemaMigrator migrator;
+    private final UnitFeatures features = new UnitFeatures();
     private final AtomicLong lastFencedEpoch = new AtomicLong(-1);
     private volatile SessionFactoryImplementor sessionFactory;
     private volatile boolean closed;
@@ -119,12 +109,11 @@ public final class RedundancyRuntime implements AutoCloseable {
         atStart.forEach((n, l) -> monitor.observeLease(n, true, l.orElse(null)));
     }
 
-    /** Checks both nodes, builds the pools, migrates the schema and starts the health thread. */
+    /** Checks both nodes, builds the pools, attaches the features and starts the health thread. */
     static RedundancyRuntime start(String unit, RedundancyConfig config) {
         RedundancyRuntime rt = new RedundancyRuntime(unit, config, Clock.systemUTC());
-        List<Node> notMigrated;
         try {
-            notMigrated = rt.migrateSchema();
+            rt.features.attachAll(rt);
         } catch (RuntimeException e) {
             rt.close();
             throw e;
@@ -133,10 +122,7 @@ public final class RedundancyRuntime implements AutoCloseable {
         if (rt.leases != null) {
             rt.leases.start(rt.monitor);
         }
-        rt.startSync();
-        for (Node n : notMigrated) {
-            rt.migrateWhenBack(n);
-        }
+        rt.features.serving();
         LIVE.add(rt);
         HealthState s = rt.monitor.state();
         LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] unit " + unit + " started: primary "
@@ -144,109 +130,6 @@ public final class RedundancyRuntime implements AutoCloseable {
                 + config.secondary().map(NodeConfig::displayUrl).orElse("none") + "; serving from " + s.active()
                 + ", status " + s.status());
         return rt;
-    }
-
-    private Endpoint endpoint(Node node) {
-        return Endpoint.of(node, dataSources.get(node), config.node(node).displayUrl());
-    }
-
-    /**
-     * {@code hibernate.redundancy.schema.changelog}: applies the changelog to every node that is up, the primary
-     * first, each under its own Liquibase lock. A failure stops the start with one line naming the database.
-     *
-     * @return the nodes that were down and are still to migrate
-     */
-    private List<Node> migrateSchema() {
-        String changelog = config.schemaChangelog();
-        if (changelog == null || changelog.isBlank()) {
-            return List.of();
-        }
-        // the application's loader (Hibernate boots on its thread) sees its own changelogs; else the library's
-        ClassLoader app = Thread.currentThread().getContextClassLoader();
-        migrator = app != null && app.getResource(changelog) != null ? new SchemaMigrator(app) : new SchemaMigrator();
-        HealthState s = monitor.state();
-        List<Endpoint> up = new java.util.ArrayList<>();
-        List<Node> down = new java.util.ArrayList<>();
-        for (Node n : nodes()) {
-            NodeHealth h = s.health(n);
-            if (h != null && h.up()) {
-                up.add(endpoint(n));
-            } else {
-                down.add(n);
-                LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] the " + n + " database "
-                        + config.node(n).displayUrl() + " is down at start: " + RedundancySettings.SCHEMA_CHANGELOG
-                        + " (" + changelog + ") is applied to it when it is back (or run: redundancy migrate"
-                        + " --changelog " + changelog + ")");
-            }
-        }
-        try {
-            migrator.migrateBoth(changelog, up);
-        } catch (SyncException e) {
-            throw new RedundancyConfigException(RedundancySettings.SCHEMA_CHANGELOG, RedundancySettings.SCHEMA_CHANGELOG
-                    + ": " + io.dbredundancy.hibernate.DatabaseUrl.mask(e.getMessage()), e);
-        }
-        return down;
-    }
-
-    /** Applies the schema changelog to {@code node} once the health monitor sees it up again (checked every probe period). */
-    private void migrateWhenBack(Node node) {
-        if (closed) {
-            return;
-        }
-        long period = Math.max(500, config.healthIntervalMs());
-        schedule(() -> {
-            NodeHealth h = monitor.state().health(node);
-            if (closed) {
-                return;
-            }
-            if (h == null || !h.up()) {
-                migrateWhenBack(node);
-                return;
-            }
-            threads.workers.execute(() -> {
-                try {
-                    migrator.migrate(config.schemaChangelog(), endpoint(node));
-                } catch (SyncException e) {
-                    if (e.getCause() instanceof java.sql.SQLException) {
-                        migrateWhenBack(node); // not reachable after all: try again later
-                    } else {
-                        LOG.log(System.Logger.Level.ERROR, "[DB-Redundancy] " + RedundancySettings.SCHEMA_CHANGELOG
-                                + ": " + io.dbredundancy.hibernate.DatabaseUrl.mask(e.getMessage())
-                                + " (fix it and run: redundancy migrate)");
-                    }
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "[DB-Redundancy] " + RedundancySettings.SCHEMA_CHANGELOG
-                            + ": migration of the " + node + " database failed: "
-                            + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
-                }
-            });
-        }, period);
-    }
-
-    /**
-     * The sync service over the unit's pools and, when {@code sync.interval_ms} > 0, the scheduled safety net (on the
-     * health thread and the workers); both report through one status contributor.
-     */
-    private void startSync() {
-        if (!config.redundancyEnabled()) {
-            return;
-        }
-        sync = new SyncService(endpoint(Node.PRIMARY), endpoint(Node.SECONDARY));
-        SafetyNetSync net = null;
-        if (config.syncIntervalMs() > 0) {
-            net = new SafetyNetSync(sync, () -> {
-                // from the serving node to the other, only while the other is up (no failed run every period)
-                HealthState s = monitor.state();
-                Node active = s.active().node();
-                NodeHealth other = active == null ? null : s.health(active.other());
-                return other != null && other.up() ? active : null;
-            }, config.syncIntervalMs());
-        }
-        syncActivity = new SyncActivity(net, monitor.clock());
-        addStatusContributor(syncActivity);
-        if (net != null) {
-            net.start((task, delayMs) -> schedule(task, delayMs), threads.workers);
-        }
     }
 
     /** The single live runtime of this JVM, or null when there are none or several. */
@@ -291,6 +174,11 @@ public final class RedundancyRuntime implements AutoCloseable {
         return monitor.state();
     }
 
+    /** True once {@link #close()} has begun: background work of the features stops rescheduling itself. */
+    public boolean closed() {
+        return closed;
+    }
+
     /**
      * The DataSource of {@code node}: its HikariCP pool (or the container's DataSource in JNDI mode). For the mirror
      * and sync features; connections from it are not routed, tracked nor aborted on a switch.
@@ -327,6 +215,15 @@ public final class RedundancyRuntime implements AutoCloseable {
         status.remove(contributor);
     }
 
+    /** Keeps a feature's part of this unit, found again with {@link #feature(Class)}. */
+    public <T> void putFeature(Class<T> type, T part) {
+        features.put(type, part);
+    }
+
+    /** The part of this unit a feature kept under {@code type}, or null. */
+    public <T> T feature(Class<T> type) {
+        return features.get(type);
+    }
 
     /** Runs a short task on the unit's health thread after {@code delayMs}. Long work belongs on {@link #workers()}. */
     public HealthScheduler.Task schedule(Runnable task, long delayMs) {
@@ -341,25 +238,6 @@ public final class RedundancyRuntime implements AutoCloseable {
     /** The unit's SessionFactory, or null until it is built. */
     public SessionFactoryImplementor sessionFactory() {
         return sessionFactory;
-    }
-
-    /**
-     * The sync service over this unit's pools (full, incremental, verify, repair, sequences).
-     *
-     * @throws IllegalStateException when no secondary is configured
-     */
-    public SyncService syncService() {
-        SyncService s = sync;
-        if (s == null) {
-            throw new IllegalStateException("[DB-Redundancy] No secondary database is configured"
-                    + " (hibernate.redundancy.secondary.url): there is nothing to sync");
-        }
-        return s;
-    }
-
-    /** The sync part of the status (API runs and the safety net); null when no secondary is configured. */
-    public SyncActivity syncActivity() {
-        return syncActivity;
     }
 
     /** Passive signal: an error seen on {@code node}. See {@link HealthMonitor#reportFailure}. */
@@ -418,10 +296,7 @@ public final class RedundancyRuntime implements AutoCloseable {
     public void close() {
         closed = true;
         LIVE.remove(this);
-        SyncActivity activity = syncActivity;
-        if (activity != null && activity.safetyNet() != null) {
-            activity.safetyNet().close();
-        }
+        features.close();
         if (leases != null) {
             leases.close();
         }
