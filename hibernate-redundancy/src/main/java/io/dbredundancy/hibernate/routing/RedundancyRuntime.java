@@ -18,8 +18,6 @@ import io.dbredundancy.hibernate.status.StatusContributor;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
 import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.EnumMap;
 import java.util.List;
@@ -72,14 +70,12 @@ public final class RedundancyRuntime implements AutoCloseable {
         this.config = config;
         long acquireTimeoutMs = Math.max(1000, 2 * config.healthTimeoutMs());
         this.threads = new UnitThreads(unit);
+        dataSources.putAll(JndiLookup.lookupAll(config, nodes()));
         Map<Node, JdbcProber.Opener> openers = new EnumMap<>(Node.class);
         for (Node n : nodes()) {
             NodeConfig nc = config.node(n);
-            DataSource ds = nc.isJndi() ? JndiLookup.lookup(nc) : null;
+            DataSource ds = dataSources.get(n);
             openers.put(n, ds != null ? JdbcProber.dataSource(ds) : JdbcProber.driver(nc.jdbcUrl(), nc.user(), nc.password()));
-            if (ds != null) {
-                dataSources.put(n, ds);
-            }
         }
         JdbcProber prober = new JdbcProber(openers);
         HealthPolicy policy = HealthPolicy.from(config);
@@ -284,12 +280,8 @@ public final class RedundancyRuntime implements AutoCloseable {
         this.sessionFactory = sf;
     }
 
-    Connection connection(Node node) throws SQLException {
-        return router.connection(node);
-    }
-
-    Connection anyConnection() throws SQLException {
-        return router.anyConnection();
+    ConnectionRouter router() {
+        return router;
     }
 
     @Override
