@@ -7,10 +7,11 @@ import io.dbredundancy.hibernate.outcome.TransactionId;
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import io.dbredundancy.hibernate.routing.RuntimeLookup;
 import io.dbredundancy.hibernate.status.RedundancyStatus;
-import io.dbredundancy.hibernate.sync.SyncActivity;
+import io.dbredundancy.hibernate.sync.SyncService;
 import io.dbredundancy.hibernate.sync.SyncException;
 import io.dbredundancy.hibernate.sync.SyncOptions;
 import io.dbredundancy.hibernate.sync.SyncResult;
+import io.dbredundancy.hibernate.sync.UnitSync;
 import io.dbredundancy.hibernate.sync.VerifyResult;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
@@ -20,7 +21,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The handle of one persistence unit's redundancy: its status, manual failover and failback, switch listeners, the
@@ -101,7 +102,7 @@ public final class Redundancy {
      */
     public SyncResult syncFull(Node target) {
         Objects.requireNonNull(target, "target");
-        return tracked(() -> runtime.syncService().fullSync(target, SyncOptions.defaults()));
+        return tracked(sync -> sync.fullSync(target, SyncOptions.defaults()));
     }
 
     /**
@@ -114,7 +115,7 @@ public final class Redundancy {
      */
     public SyncResult syncIncremental(Node target) {
         Objects.requireNonNull(target, "target");
-        return tracked(() -> runtime.syncService().incrementalSync(target, SyncOptions.defaults()));
+        return tracked(sync -> sync.incrementalSync(target, SyncOptions.defaults()));
     }
 
     /**
@@ -126,7 +127,7 @@ public final class Redundancy {
      * @throws IllegalStateException when no secondary is configured
      */
     public VerifyResult verify() {
-        return tracked(() -> runtime.syncService().verify(SyncOptions.defaults()));
+        return tracked(sync -> sync.verify(SyncOptions.defaults()));
     }
 
     /**
@@ -138,7 +139,7 @@ public final class Redundancy {
      */
     public SyncResult repair(Node target) {
         Objects.requireNonNull(target, "target");
-        return tracked(() -> runtime.syncService().repair(target, SyncOptions.defaults()));
+        return tracked(sync -> sync.repair(target, SyncOptions.defaults()));
     }
 
     /**
@@ -151,15 +152,12 @@ public final class Redundancy {
      */
     public List<String> alignSequences(Node target) {
         Objects.requireNonNull(target, "target");
-        return tracked(() -> runtime.syncService().alignSequences(target, SyncOptions.defaults()));
+        return tracked(sync -> sync.alignSequences(target, SyncOptions.defaults()));
     }
 
-    private <T> T tracked(Supplier<T> work) {
-        SyncActivity activity = runtime.syncActivity();
-        if (activity == null) {
-            runtime.syncService(); // throws: no secondary
-        }
-        return activity.track(work);
+    private <T> T tracked(Function<SyncService, T> work) {
+        UnitSync sync = UnitSync.of(runtime); // throws: no secondary
+        return sync.activity().track(() -> work.apply(sync.service()));
     }
 
     /** How long {@link #outcome(String)} waits for a commit that is still running on the database. */

@@ -50,7 +50,7 @@ final class CoreHost implements MirrorHost {
 
     @Override
     public boolean repairMarkedTables(Node source) {
-        io.dbredundancy.hibernate.sync.SyncService sync = core.syncService();
+        io.dbredundancy.hibernate.sync.SyncService sync = io.dbredundancy.hibernate.sync.UnitSync.of(core).service();
         if (sync == null) {
             return false;
         }
@@ -108,9 +108,9 @@ final class CoreHost implements MirrorHost {
             }
         });
         core.monitor().setFailbackGate(mirror::failbackHold);
-        io.dbredundancy.hibernate.sync.SyncActivity activity = core.syncActivity();
-        if (activity != null && activity.safetyNet() != null) {
-            activity.safetyNet().guard(mirror::holdRelay);
+        io.dbredundancy.hibernate.sync.UnitSync sync = io.dbredundancy.hibernate.sync.UnitSync.find(core);
+        if (sync != null && sync.activity().safetyNet() != null) {
+            sync.activity().safetyNet().guard(mirror::holdRelay);
         }
         LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Mirror attached to unit " + core.unit());
     }

@@ -97,7 +97,7 @@ public class RedundantConnectionProvider implements MultiTenantConnectionProvide
 
     @Override
     public Connection getAnyConnection() throws SQLException {
-        return rt().anyConnection();
+        return rt().router().anyConnection();
     }
 
     @Override
@@ -107,7 +107,7 @@ public class RedundantConnectionProvider implements MultiTenantConnectionProvide
 
     @Override
     public Connection getConnection(String tenantIdentifier) throws SQLException {
-        return rt().connection(node(tenantIdentifier));
+        return rt().router().connection(node(tenantIdentifier));
     }
 
     @Override

@@ -29,23 +29,23 @@ final class TrackedConnection implements InvocationHandler {
 
     private final Connection delegate;
     private final Node node;
-    private final RedundancyRuntime runtime;
+    private final ConnectionRouter router;
     private final long epoch;
     private Connection proxy;
     private String pendingTransaction;
 
-    private TrackedConnection(Connection delegate, Node node, RedundancyRuntime runtime, long epoch) {
+    private TrackedConnection(Connection delegate, Node node, ConnectionRouter router, long epoch) {
         this.delegate = delegate;
         this.node = node;
-        this.runtime = runtime;
+        this.router = router;
         this.epoch = epoch;
     }
 
-    static Connection wrap(Connection delegate, Node node, RedundancyRuntime runtime, long epoch) {
-        TrackedConnection t = new TrackedConnection(delegate, node, runtime, epoch);
+    static Connection wrap(Connection delegate, Node node, ConnectionRouter router, long epoch) {
+        TrackedConnection t = new TrackedConnection(delegate, node, router, epoch);
         t.proxy = (Connection) Proxy.newProxyInstance(TrackedConnection.class.getClassLoader(),
                 new Class<?>[] {Connection.class, CommitTracker.class}, t);
-        runtime.track(node, t);
+        router.track(node, t);
         return t.proxy;
     }
 
@@ -72,7 +72,7 @@ final class TrackedConnection implements InvocationHandler {
         switch (m.getName()) {
             case "close":
                 pendingTransaction = null;
-                runtime.untrack(node, this);
+                router.untrack(node, this);
                 break;
             case "pendingTransaction":
                 if (m.getDeclaringClass() == CommitTracker.class) {
@@ -154,7 +154,7 @@ final class TrackedConnection implements InvocationHandler {
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             if (cause instanceof SQLException) {
-                runtime.reportFailure(node, cause);
+                router.reportFailure(node, cause);
             }
             throw cause;
         }

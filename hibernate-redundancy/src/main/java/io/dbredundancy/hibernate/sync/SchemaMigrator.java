@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Applies a Liquibase changelog to both databases of a unit, each under its own Liquibase lock: the primary first,
- * then the secondary. The core calls {@link #migrateBoth} at start for {@code hibernate.redundancy.schema.changelog};
+ * Applies a Liquibase changelog to both databases of a unit, the primary first, then the secondary; on each, instances
+ * take turns as {@link Migrations} describes. The core calls {@link #migrateBoth} at start for {@code hibernate.redundancy.schema.changelog};
  * the command line's {@code migrate} does the same.
  */
 public final class SchemaMigrator {
