@@ -1,6 +1,7 @@
 package io.dbredundancy.hibernate.health;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.lease.Lease;
 
 import java.time.Instant;
 
@@ -86,7 +87,7 @@ final class SwitchRules {
      */
     private static Decision follow(HealthState s, Observations o) {
         Lease l = o.knownLease();
-        if (l == null || !l.outranks(s.epoch(), s.active()) || (l.active() == Node.SECONDARY && s.secondary() == null)) {
+        if (l == null || !l.outranks(s.epoch(), s.active().node()) || (l.active() == Node.SECONDARY && s.secondary() == null)) {
             return null;
         }
         ActiveNode target = ActiveNode.of(l.active());
