@@ -1,6 +1,7 @@
 package io.dbredundancy.hibernate.health;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.health.NodeSchedule.Probe;
 import io.dbredundancy.hibernate.lease.Lease;
 
 import java.time.Clock;
@@ -30,16 +31,15 @@ import java.util.function.Supplier;
  * failback after {@code failback_threshold} consecutive good probes of the primary ({@code failback=auto}), both
  * down when nothing is healthy, recovery as soon as a node answers again (primary preferred).
  *
- * <p>Three parts, three classes: this one schedules the probes and applies decisions; {@link SwitchRules} holds the
- * switch rules as pure functions (state + {@link Observations} in, a {@link Decision} out); {@link LeaseBook} keeps
- * what this instance read of the leases. The whole state is one immutable {@link HealthState} in an
- * {@link AtomicReference}, replaced by compare-and-set; the monitor swaps first, then logs and publishes (as
- * resilience4j's circuit breaker does), so nothing inside the compare-and-set loop has an effect. All changes run on
- * the unit's {@link HealthScheduler} thread, so there is a single writer.
- * Probing: every {@code interval_ms} while healthy; every {@code fastPeriodMs} (overlapping, so a hang is counted
- * every period and not every timeout) once a node is suspect (a passive signal, a failed probe, a probe slower than
- * {@link HealthPolicy#slowProbeMs()}); a down node gets a few quick retries, then one every
- * {@code primary_retry_interval_ms} with jitter.
+ * <p>One job per class: this one launches the probes when each node's {@link NodeSchedule} says so (every
+ * {@code interval_ms} while healthy; every {@code fastPeriodMs}, overlapping, once a node is suspect: a passive
+ * signal, a failed probe, a probe slower than {@link HealthPolicy#slowProbeMs()}; a down node gets a few quick
+ * retries, then one every {@code primary_retry_interval_ms} with jitter) and applies decisions; {@link SwitchRules}
+ * holds the switch rules as pure functions (state + {@link Observations} in, a {@link Decision} out);
+ * {@link LeaseBook} keeps what this instance read of the leases. The whole state is one immutable
+ * {@link HealthState} in an {@link AtomicReference}, replaced by compare-and-set; the monitor swaps first, then logs
+ * and publishes (as resilience4j's circuit breaker does), so nothing inside the compare-and-set loop has an effect.
+ * All changes run on the unit's {@link HealthScheduler} thread, so there is a single writer.
  */
 public final class HealthMonitor implements AutoCloseable {
 
@@ -68,20 +68,6 @@ public final class HealthMonitor implements AutoCloseable {
     private String lastGateHold;
     private String lastLeaseHold;
 
-    /** One probe in flight. Touched only on the scheduler thread. */
-    private static final class Probe {
-        final long startedAt;
-        long deadline;
-        volatile long runningSince;
-        boolean extended;
-        boolean done;
-
-        Probe(long startedAt, long deadline) {
-            this.startedAt = startedAt;
-            this.deadline = deadline;
-        }
-    }
-
     /** A probe handed to the probe executor; names its node. */
     record ProbeTask(Node node, Runnable markStarted, Runnable body) implements Runnable {
         @Override
@@ -89,17 +75,6 @@ public final class HealthMonitor implements AutoCloseable {
             markStarted.run();
             body.run();
         }
-    }
-
-    /** When to probe a node next. Touched only on the scheduler thread. */
-    private static final class NodeSchedule {
-        long lastLaunchAt;
-        long jitterMs;
-        boolean probeNow;
-        long suspectUntil;
-        long signalsSeen;
-        int retriesWhileDown;
-        final List<Probe> inFlight = new ArrayList<>();
     }
 
     public HealthMonitor(String unit, HealthPolicy policy, HealthState initial, Prober prober, Clock clock,
@@ -112,7 +87,7 @@ public final class HealthMonitor implements AutoCloseable {
         this.prober = prober;
         this.state = new AtomicReference<>(initial);
         for (Node n : nodes(initial)) {
-            schedules.put(n, new NodeSchedule());
+            schedules.put(n, new NodeSchedule(policy));
             signals.put(n, new AtomicLong());
         }
     }
@@ -231,7 +206,7 @@ public final class HealthMonitor implements AutoCloseable {
             Node n = e.getKey();
             NodeSchedule s = e.getValue();
             for (Probe p : List.copyOf(s.inFlight)) {
-                graceForStalls(p, now, stalled);
+                s.graceForStalls(p, now, stalled);
                 if (!p.done && now >= p.deadline) {
                     p.done = true;
                     s.inFlight.remove(p);
@@ -246,82 +221,28 @@ public final class HealthMonitor implements AutoCloseable {
             long sig = signals.get(n).get();
             if (sig != s.signalsSeen) {
                 s.signalsSeen = sig;
-                boolean wasSuspect = now < s.suspectUntil;
+                boolean wasSuspect = s.suspect(now);
                 suspect(s, now, wasSuspect ? null : n, "connection error in application traffic");
                 if (!wasSuspect) {
                     s.probeNow = true;
                 }
             }
-            if (now >= dueAt(n, s, now) && canLaunch(n, s, now)) {
-                launch(n, s, now);
+            NodeHealth h = state.get().health(n);
+            if (now >= s.dueAt(h, now) && s.canLaunch(h, now)) {
+                launch(n, s, h, now);
             }
         }
         scheduleNext(now);
     }
 
-    /**
-     * A probe whose thread started late (starved CPU) gets its whole time-out from when it started running, up to
-     * three time-outs after launch; a probe whose deadline passed during a stall of the health thread gets a short
-     * grace to report.
-     */
-    private void graceForStalls(Probe p, long now, boolean stalled) {
-        long timeout = policy.timeoutMs();
-        long running = p.runningSince;
-        if (running > 0) {
-            p.deadline = Math.max(p.deadline, Math.min(running + timeout, p.startedAt + 3 * timeout));
-        } else if (now >= p.deadline && now < p.startedAt + 3 * timeout) {
-            p.deadline = Math.min(now + policy.fastPeriodMs(), p.startedAt + 3 * timeout);
-        }
-        if (stalled && !p.extended && now >= p.deadline) {
-            p.extended = true;
-            p.deadline = now + 2 * policy.fastPeriodMs();
-        }
-    }
-
     private void suspect(NodeSchedule s, long now, Node logFor, String why) {
-        boolean was = now < s.suspectUntil;
-        s.suspectUntil = now + policy.timeoutMs() + policy.fastPeriodMs() * policy.failureThreshold() * 2L;
-        if (!was && logFor != null && state.get().health(logFor).up()) {
+        if (s.becomeSuspect(now) && logFor != null && state.get().health(logFor).up()) {
             LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] " + logFor + " suspect (" + why + "): fast health checks");
         }
     }
 
-    private boolean fastMode(Node n, NodeSchedule s, long now) {
-        NodeHealth h = state.get().health(n);
-        return h.up() && (h.consecutiveFailures() > 0 || now < s.suspectUntil);
-    }
-
-    private boolean canLaunch(Node n, NodeSchedule s, long now) {
-        return s.inFlight.isEmpty() || (fastMode(n, s, now) && s.inFlight.size() < policy.maxInFlight());
-    }
-
-    private long period(Node n, NodeSchedule s, long now) {
-        NodeHealth h = state.get().health(n);
-        if (h.up()) {
-            return fastMode(n, s, now) ? policy.fastPeriodMs() : policy.intervalMs();
-        }
-        if (h.consecutiveSuccesses() > 0) {
-            return Math.min(policy.intervalMs(), policy.retryIntervalMs());
-        }
-        if (s.retriesWhileDown < policy.quickRetries()) {
-            return policy.quickRetryMs();
-        }
-        return policy.retryIntervalMs() + s.jitterMs;
-    }
-
-    private long dueAt(Node n, NodeSchedule s, long now) {
-        return s.probeNow ? now : s.lastLaunchAt + period(n, s, now);
-    }
-
-    private void launch(Node n, NodeSchedule s, long now) {
-        Probe p = new Probe(now, now + policy.timeoutMs());
-        s.inFlight.add(p);
-        if (!state.get().health(n).up()) {
-            s.retriesWhileDown++;
-        }
-        s.lastLaunchAt = now;
-        s.probeNow = false;
-        s.jitterMs = (long) ((random.nextDouble() - 0.5) * 0.4 * policy.retryIntervalMs());
+    private void launch(Node n, NodeSchedule s, NodeHealth h, long now) {
+        Probe p = s.launch(h, now, random.nextDouble());
         try {
             probeExecutor.execute(new ProbeTask(n, () -> p.runningSince = clock.millis(), () -> {
                 ProbeResult r;
@@ -353,8 +274,9 @@ public final class HealthMonitor implements AutoCloseable {
         long next = Long.MAX_VALUE;
         for (Map.Entry<Node, NodeSchedule> e : schedules.entrySet()) {
             NodeSchedule s = e.getValue();
-            if (canLaunch(e.getKey(), s, now)) {
-                next = Math.min(next, dueAt(e.getKey(), s, now));
+            NodeHealth h = state.get().health(e.getKey());
+            if (s.canLaunch(h, now)) {
+                next = Math.min(next, s.dueAt(h, now));
             }
             for (Probe p : s.inFlight) {
                 next = Math.min(next, p.deadline);
