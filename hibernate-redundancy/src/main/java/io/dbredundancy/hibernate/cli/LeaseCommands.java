@@ -3,16 +3,15 @@ package io.dbredundancy.hibernate.cli;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfig;
+import io.dbredundancy.hibernate.lease.Lease;
+import io.dbredundancy.hibernate.lease.LeaseProtocol;
 import io.dbredundancy.hibernate.sync.Endpoint;
 import io.dbredundancy.hibernate.sync.SyncOptions;
 import picocli.CommandLine.Command;
 
 import java.net.InetAddress;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,17 +23,8 @@ import java.util.Map;
  */
 final class LeaseCommands {
 
-    static final String DDL = """
-            create table if not exists redundancy_lease (
-              id          int primary key check (id = 1),
-              active_node text   not null,
-              epoch       bigint not null,
-              holder      text,
-              updated_at  timestamptz,
-              renewed_at  timestamptz,
-              manual      boolean not null default false);
-            alter table redundancy_lease add column if not exists renewed_at timestamptz;
-            alter table redundancy_lease add column if not exists manual boolean not null default false""";
+    /** Attempts to write the lease where the fenced transactions of the old lease hold it up (a second each). */
+    private static final int WRITE_ATTEMPTS = 5;
 
     private LeaseCommands() {
     }
@@ -81,6 +71,11 @@ final class LeaseCommands {
                     unreachable.add(n.id() + " (" + Diagnosis.message(e) + ")");
                 }
             }
+            long epoch = 0;
+            for (Map.Entry<Node, Connection> e : open.entrySet()) {
+                Lease l = leaseCall(e.getKey(), config, () -> LeaseProtocol.read(e.getValue()));
+                epoch = Math.max(epoch, l == null ? 0 : l.epoch());
+            }
             if (open.size() == 2) {
                 List<String> moved = cmd.sync().alignSequences(active, SyncOptions.defaults());
                 if (!moved.isEmpty()) {
@@ -88,41 +83,14 @@ final class LeaseCommands {
                             + active.other().id() + "'s");
                 }
             }
-            long epoch = 0;
-            for (Connection c : open.values()) {
-                try (Statement st = c.createStatement()) {
-                    st.execute(DDL);
-                    try (ResultSet rs = st.executeQuery("select coalesce(max(epoch), 0) from redundancy_lease")) {
-                        rs.next();
-                        epoch = Math.max(epoch, rs.getLong(1));
-                    }
-                }
-            }
             long next = epoch + 1;
             String holder = "redundancy-cli@" + host();
-            for (Connection c : open.values()) {
-                // the lease lock (exclusive) waits for the transactions that passed the fencing check under the old lease
-                c.setAutoCommit(false);
-                try (Statement st = c.createStatement();
-                     PreparedStatement ps = c.prepareStatement("""
-                        insert into redundancy_lease (id, active_node, epoch, holder, manual, updated_at, renewed_at)
-                        values (1, ?, ?, ?, ?, now(), now())
-                        on conflict (id) do update set active_node = excluded.active_node, epoch = excluded.epoch,
-                          holder = excluded.holder, manual = excluded.manual, updated_at = now(), renewed_at = now()""")) {
-                    st.execute("set local lock_timeout = '5s'");
-                    st.execute("select pg_advisory_xact_lock(465557353317)");
-                    st.execute("select 1 from redundancy_lease where id = 1 for update");
-                    ps.setString(1, active.id());
-                    ps.setLong(2, next);
-                    ps.setString(3, holder);
-                    ps.setBoolean(4, active == Node.SECONDARY);
-                    ps.executeUpdate();
-                    c.commit();
-                } catch (SQLException e) {
-                    c.rollback();
-                    throw e;
-                } finally {
-                    c.setAutoCommit(true);
+            for (Map.Entry<Node, Connection> e : open.entrySet()) {
+                Lease l = write(e.getKey(), e.getValue(), config, next, active, holder);
+                if (l == null || l.epoch() != next || l.active() != active) {
+                    throw new IllegalStateException("the lease of the " + e.getKey().id() + " database was not written:"
+                            + " it is now " + l + " (another instance switched meanwhile); check with: redundancy"
+                            + " status, then run the command again");
                 }
             }
             List<String> written = new ArrayList<>();
@@ -142,6 +110,44 @@ final class LeaseCommands {
                     // closing
                 }
             }
+        }
+    }
+
+    /**
+     * Proposes the lease {@code (epoch, active)} on {@code node}'s database (it outranks every lease read there), again
+     * while the transactions fenced by the old lease hold the lease lock.
+     */
+    private static Lease write(Node node, Connection c, RedundancyConfig config, long epoch, Node active, String holder)
+            throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return leaseCall(node, config, () -> LeaseProtocol.propose(c, epoch, active, holder,
+                        active == Node.SECONDARY));
+            } catch (SQLException e) {
+                if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || attempt == WRITE_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+
+    private interface LeaseCall {
+        Lease call() throws SQLException;
+    }
+
+    /** One call of the lease protocol; a database without the library's lease table says what to run. */
+    private static Lease leaseCall(Node node, RedundancyConfig config, LeaseCall call) throws SQLException {
+        try {
+            return call.call();
+        } catch (SQLException e) {
+            if (LeaseProtocol.isMissing(e)) {
+                throw new IllegalStateException("the " + node.id() + " database " + config.node(node).displayUrl()
+                        + " has no lease table (redundancy_lease_touch): the library changelog is not applied there;"
+                        + " run: redundancy migrate", e);
+            }
+            throw e;
         }
     }
 

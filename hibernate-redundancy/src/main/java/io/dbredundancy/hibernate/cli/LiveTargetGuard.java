@@ -3,7 +3,8 @@ package io.dbredundancy.hibernate.cli;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfig;
-import io.dbredundancy.hibernate.health.Lease;
+import io.dbredundancy.hibernate.lease.Lease;
+import io.dbredundancy.hibernate.lease.LeaseProtocol;
 import io.dbredundancy.hibernate.sync.Endpoint;
 
 import java.sql.Connection;
@@ -89,18 +90,7 @@ final class LiveTargetGuard {
     }
 
     private static Lease lease(Statement st) throws SQLException {
-        if (!Probe.exists(st, "redundancy_lease")) {
-            return null;
-        }
-        try (ResultSet rs = st.executeQuery("select active_node, epoch, holder, manual, (extract(epoch from"
-                + " clock_timestamp() - coalesce(renewed_at, updated_at, clock_timestamp())) * 1000)::bigint"
-                + " from redundancy_lease where id = 1")) {
-            if (!rs.next()) {
-                return null;
-            }
-            return new Lease(rs.getLong(2), Node.fromId(rs.getString(1)), rs.getString(3), rs.getBoolean(4),
-                    rs.getLong(5));
-        }
+        return Probe.exists(st, "redundancy_lease") ? LeaseProtocol.read(st.getConnection()) : null;
     }
 
     private static String age(long ms) {

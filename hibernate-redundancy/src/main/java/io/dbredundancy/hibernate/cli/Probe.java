@@ -1,6 +1,8 @@
 package io.dbredundancy.hibernate.cli;
 
 import io.dbredundancy.hibernate.NodeConfig;
+import io.dbredundancy.hibernate.lease.Lease;
+import io.dbredundancy.hibernate.lease.LeaseProtocol;
 import io.dbredundancy.hibernate.sync.Endpoint;
 
 import java.sql.Connection;
@@ -60,12 +62,11 @@ final class Probe {
     private void readLibraryTables(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             if (exists(st, "redundancy_lease")) {
-                try (ResultSet rs = st.executeQuery("select active_node, epoch, holder from redundancy_lease where id = 1")) {
-                    if (rs.next()) {
-                        leaseNode = rs.getString(1);
-                        leaseEpoch = rs.getLong(2);
-                        leaseHolder = rs.getString(3);
-                    }
+                Lease l = readLease(c);
+                if (l != null) {
+                    leaseNode = l.active().id();
+                    leaseEpoch = l.epoch();
+                    leaseHolder = l.holder();
                 }
             }
             if (exists(st, "redundancy_sync_state")) {
@@ -84,6 +85,18 @@ final class Probe {
                     journalPending = rs.getLong(1);
                 }
             }
+        }
+    }
+
+    /** The lease through the library's protocol; null without a row, or on a table without its function. */
+    private static Lease readLease(Connection c) throws SQLException {
+        try {
+            return LeaseProtocol.read(c);
+        } catch (SQLException e) {
+            if (LeaseProtocol.isMissing(e)) {
+                return null;
+            }
+            throw e;
         }
     }
 

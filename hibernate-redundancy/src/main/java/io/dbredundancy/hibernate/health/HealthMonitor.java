@@ -1,6 +1,8 @@
 package io.dbredundancy.hibernate.health;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.health.NodeSchedule.Probe;
+import io.dbredundancy.hibernate.lease.Lease;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -29,12 +31,15 @@ import java.util.function.Supplier;
  * failback after {@code failback_threshold} consecutive good probes of the primary ({@code failback=auto}), both
  * down when nothing is healthy, recovery as soon as a node answers again (primary preferred).
  *
- * <p>The whole state is one immutable {@link HealthState} in an {@link AtomicReference}, replaced by
- * compare-and-set; all changes run on the unit's {@link HealthScheduler} thread, so there is a single writer.
- * Probing: every {@code interval_ms} while healthy; every {@code fastPeriodMs} (overlapping, so a hang is counted
- * every period and not every timeout) once a node is suspect (a passive signal, a failed probe, a probe slower than
- * {@link HealthPolicy#slowProbeMs()}); a down node gets a few quick retries, then one every
- * {@code primary_retry_interval_ms} with jitter.
+ * <p>One job per class: this one launches the probes when each node's {@link NodeSchedule} says so (every
+ * {@code interval_ms} while healthy; every {@code fastPeriodMs}, overlapping, once a node is suspect: a passive
+ * signal, a failed probe, a probe slower than {@link HealthPolicy#slowProbeMs()}; a down node gets a few quick
+ * retries, then one every {@code primary_retry_interval_ms} with jitter) and applies decisions; {@link SwitchRules}
+ * holds the switch rules as pure functions (state + {@link Observations} in, a {@link Decision} out);
+ * {@link LeaseBook} keeps what this instance read of the leases. The whole state is one immutable
+ * {@link HealthState} in an {@link AtomicReference}, replaced by compare-and-set; the monitor swaps first, then logs
+ * and publishes (as resilience4j's circuit breaker does), so nothing inside the compare-and-set loop has an effect.
+ * All changes run on the unit's {@link HealthScheduler} thread, so there is a single writer.
  */
 public final class HealthMonitor implements AutoCloseable {
 
@@ -58,27 +63,10 @@ public final class HealthMonitor implements AutoCloseable {
     private volatile boolean closed;
     private HealthScheduler.Task nextTick;
     private long nextTickAt = Long.MAX_VALUE;
+    private final LeaseBook leases = new LeaseBook();
+    // the last wait logged, so a wait is logged once (scheduler thread only)
     private String lastGateHold;
-    // the lease as this instance last read it from each database (scheduler thread only)
-    private final Map<Node, Lease> leases = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<Node, Long> leaseReadAt = new EnumMap<>(Node.class);
-    private final java.util.Set<Node> leaseSupported = java.util.EnumSet.noneOf(Node.class);
-    private final Map<Node, Long> upSince = new EnumMap<>(Node.class);
     private String lastLeaseHold;
-
-    /** One probe in flight. Touched only on the scheduler thread. */
-    private static final class Probe {
-        final long startedAt;
-        long deadline;
-        volatile long runningSince;
-        boolean extended;
-        boolean done;
-
-        Probe(long startedAt, long deadline) {
-            this.startedAt = startedAt;
-            this.deadline = deadline;
-        }
-    }
 
     /** A probe handed to the probe executor; names its node. */
     record ProbeTask(Node node, Runnable markStarted, Runnable body) implements Runnable {
@@ -87,17 +75,6 @@ public final class HealthMonitor implements AutoCloseable {
             markStarted.run();
             body.run();
         }
-    }
-
-    /** When to probe a node next. Touched only on the scheduler thread. */
-    private static final class NodeSchedule {
-        long lastLaunchAt;
-        long jitterMs;
-        boolean probeNow;
-        long suspectUntil;
-        long signalsSeen;
-        int retriesWhileDown;
-        final List<Probe> inFlight = new ArrayList<>();
     }
 
     public HealthMonitor(String unit, HealthPolicy policy, HealthState initial, Prober prober, Clock clock,
@@ -110,7 +87,7 @@ public final class HealthMonitor implements AutoCloseable {
         this.prober = prober;
         this.state = new AtomicReference<>(initial);
         for (Node n : nodes(initial)) {
-            schedules.put(n, new NodeSchedule());
+            schedules.put(n, new NodeSchedule(policy));
             signals.put(n, new AtomicLong());
         }
     }
@@ -196,25 +173,14 @@ public final class HealthMonitor implements AutoCloseable {
         }
         long readAt = clock.millis();
         scheduler.execute(() -> {
-            if (supported) {
-                leaseSupported.add(node);
-                leaseReadAt.put(node, readAt);
-                if (lease == null) {
-                    leases.remove(node);
-                } else {
-                    leases.put(node, lease);
-                }
-            } else {
-                leaseSupported.remove(node);
-                leases.remove(node);
-            }
+            leases.read(node, supported, lease, readAt);
             reevaluate();
         });
     }
 
     /** The highest lease read from any database, or null. */
     public Lease knownLease() {
-        return Lease.best(List.copyOf(leases.values()));
+        return leases.known();
     }
 
     private void wake() {
@@ -240,7 +206,7 @@ public final class HealthMonitor implements AutoCloseable {
             Node n = e.getKey();
             NodeSchedule s = e.getValue();
             for (Probe p : List.copyOf(s.inFlight)) {
-                graceForStalls(p, now, stalled);
+                s.graceForStalls(p, now, stalled);
                 if (!p.done && now >= p.deadline) {
                     p.done = true;
                     s.inFlight.remove(p);
@@ -255,82 +221,28 @@ public final class HealthMonitor implements AutoCloseable {
             long sig = signals.get(n).get();
             if (sig != s.signalsSeen) {
                 s.signalsSeen = sig;
-                boolean wasSuspect = now < s.suspectUntil;
+                boolean wasSuspect = s.suspect(now);
                 suspect(s, now, wasSuspect ? null : n, "connection error in application traffic");
                 if (!wasSuspect) {
                     s.probeNow = true;
                 }
             }
-            if (now >= dueAt(n, s, now) && canLaunch(n, s, now)) {
-                launch(n, s, now);
+            NodeHealth h = state.get().health(n);
+            if (now >= s.dueAt(h, now) && s.canLaunch(h, now)) {
+                launch(n, s, h, now);
             }
         }
         scheduleNext(now);
     }
 
-    /**
-     * A probe whose thread started late (starved CPU) gets its whole time-out from when it started running, up to
-     * three time-outs after launch; a probe whose deadline passed during a stall of the health thread gets a short
-     * grace to report.
-     */
-    private void graceForStalls(Probe p, long now, boolean stalled) {
-        long timeout = policy.timeoutMs();
-        long running = p.runningSince;
-        if (running > 0) {
-            p.deadline = Math.max(p.deadline, Math.min(running + timeout, p.startedAt + 3 * timeout));
-        } else if (now >= p.deadline && now < p.startedAt + 3 * timeout) {
-            p.deadline = Math.min(now + policy.fastPeriodMs(), p.startedAt + 3 * timeout);
-        }
-        if (stalled && !p.extended && now >= p.deadline) {
-            p.extended = true;
-            p.deadline = now + 2 * policy.fastPeriodMs();
-        }
-    }
-
     private void suspect(NodeSchedule s, long now, Node logFor, String why) {
-        boolean was = now < s.suspectUntil;
-        s.suspectUntil = now + policy.timeoutMs() + policy.fastPeriodMs() * policy.failureThreshold() * 2L;
-        if (!was && logFor != null && state.get().health(logFor).up()) {
+        if (s.becomeSuspect(now) && logFor != null && state.get().health(logFor).up()) {
             LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] " + logFor + " suspect (" + why + "): fast health checks");
         }
     }
 
-    private boolean fastMode(Node n, NodeSchedule s, long now) {
-        NodeHealth h = state.get().health(n);
-        return h.up() && (h.consecutiveFailures() > 0 || now < s.suspectUntil);
-    }
-
-    private boolean canLaunch(Node n, NodeSchedule s, long now) {
-        return s.inFlight.isEmpty() || (fastMode(n, s, now) && s.inFlight.size() < policy.maxInFlight());
-    }
-
-    private long period(Node n, NodeSchedule s, long now) {
-        NodeHealth h = state.get().health(n);
-        if (h.up()) {
-            return fastMode(n, s, now) ? policy.fastPeriodMs() : policy.intervalMs();
-        }
-        if (h.consecutiveSuccesses() > 0) {
-            return Math.min(policy.intervalMs(), policy.retryIntervalMs());
-        }
-        if (s.retriesWhileDown < policy.quickRetries()) {
-            return policy.quickRetryMs();
-        }
-        return policy.retryIntervalMs() + s.jitterMs;
-    }
-
-    private long dueAt(Node n, NodeSchedule s, long now) {
-        return s.probeNow ? now : s.lastLaunchAt + period(n, s, now);
-    }
-
-    private void launch(Node n, NodeSchedule s, long now) {
-        Probe p = new Probe(now, now + policy.timeoutMs());
-        s.inFlight.add(p);
-        if (!state.get().health(n).up()) {
-            s.retriesWhileDown++;
-        }
-        s.lastLaunchAt = now;
-        s.probeNow = false;
-        s.jitterMs = (long) ((random.nextDouble() - 0.5) * 0.4 * policy.retryIntervalMs());
+    private void launch(Node n, NodeSchedule s, NodeHealth h, long now) {
+        Probe p = s.launch(h, now, random.nextDouble());
         try {
             probeExecutor.execute(new ProbeTask(n, () -> p.runningSince = clock.millis(), () -> {
                 ProbeResult r;
@@ -362,8 +274,9 @@ public final class HealthMonitor implements AutoCloseable {
         long next = Long.MAX_VALUE;
         for (Map.Entry<Node, NodeSchedule> e : schedules.entrySet()) {
             NodeSchedule s = e.getValue();
-            if (canLaunch(e.getKey(), s, now)) {
-                next = Math.min(next, dueAt(e.getKey(), s, now));
+            NodeHealth h = state.get().health(e.getKey());
+            if (s.canLaunch(h, now)) {
+                next = Math.min(next, s.dueAt(h, now));
             }
             for (Probe p : s.inFlight) {
                 next = Math.min(next, p.deadline);
@@ -392,28 +305,30 @@ public final class HealthMonitor implements AutoCloseable {
     // ---------------------------------------------------------------- the state machine
 
     /**
-     * Records one probe result and switches when the rules say so. Runs on the scheduler thread (package-private
-     * for the state-machine tests).
+     * Records one probe result and switches when the {@link SwitchRules} say so: decides, swaps the new state in, and
+     * only then logs and publishes. Runs on the scheduler thread (package-private for the state-machine tests).
      */
     void record(Node node, ProbeResult r) {
         Instant now = clock.instant();
         while (true) {
             HealthState cur = state.get();
             NodeHealth h = cur.health(node);
-            int rise = cur.active() == ActiveNode.NONE ? 1 : policy.failbackThreshold();
-            // a refused connection is certain (nothing listens at the node's address): down at once; every other
-            // failure (a time-out, a reset, an error) needs the threshold, and failback its consecutive successes
-            NodeHealth nh = r.ok() ? h.success(r.latencyMs(), now, rise)
-                    : h.failure(r.error(), now, r.refused() ? 1 : policy.failureThreshold());
-            if (!h.up() && nh.up()) {
-                upSince.put(node, clock.millis());
+            NodeHealth nh = SwitchRules.afterProbe(policy, cur.active(), h, r, now);
+            boolean cameUp = !h.up() && nh.up();
+            Observations seen = observations(now);
+            if (cameUp) {
+                seen = seen.withUpSince(node, now.toEpochMilli());
             }
-            HealthState next = cur.with(nh);
-            Decision d = decide(next);
-            SwitchEvent[] event = new SwitchEvent[1];
-            next = apply(cur.active(), next, d, now, event);
+            HealthState probed = cur.with(nh);
+            Decision d = SwitchRules.decide(policy, probed, seen);
+            HealthState next = d.apply(probed, now);
             if (state.compareAndSet(cur, next)) {
-                afterChange(h, nh, event[0]);
+                if (cameUp) {
+                    leases.up(node, now.toEpochMilli());
+                }
+                SwitchEvent event = d.event(cur.active(), next, now);
+                afterChange(h, nh, event);
+                afterDecision(d, next, event);
                 return;
             }
         }
@@ -427,176 +342,43 @@ public final class HealthMonitor implements AutoCloseable {
         Instant now = clock.instant();
         while (true) {
             HealthState cur = state.get();
-            Decision d = decide(cur);
-            if (d == null) {
-                return;
-            }
-            SwitchEvent[] event = new SwitchEvent[1];
-            HealthState next = apply(cur.active(), cur, d, now, event);
-            if (state.compareAndSet(cur, next)) {
-                if (event[0] != null) {
-                    publish(event[0]);
-                } else {
-                    LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] epoch " + next.epoch() + " (lease)");
+            Decision d = SwitchRules.decide(policy, cur, observations(now));
+            HealthState next = d.apply(cur, now);
+            if (next == cur || state.compareAndSet(cur, next)) {
+                SwitchEvent event = d.event(cur.active(), next, now);
+                if (event != null) {
+                    publish(event);
                 }
+                afterDecision(d, next, event);
                 return;
             }
         }
     }
 
-    /** The state after decision {@code d} (null: {@code next} unchanged); the switch it makes goes to {@code event[0]}. */
-    private static HealthState apply(ActiveNode from, HealthState next, Decision d, Instant now, SwitchEvent[] event) {
-        if (d == null) {
-            return next;
-        }
-        if (d.kind == null) {
-            return next.inEpoch(d.epoch, d.hold);
-        }
-        HealthState after = d.epoch < 0 ? next.switchTo(d.kind, d.to, now) : next.follow(d.kind, d.to, now, d.epoch, d.hold);
-        event[0] = new SwitchEvent(from, d.to, d.kind, d.reason, after.epoch(), now, d.fromFailed);
-        return after;
+    private Observations observations(Instant now) {
+        return leases.observations(now.toEpochMilli(), failbackGate);
     }
 
-    /**
-     * A switch to make: {@code kind} null only moves to a later epoch; {@code epoch} -1 opens the next epoch (this
-     * instance proposes the switch), else it is the epoch of the lease being followed.
-     */
-    private record Decision(SwitchKind kind, ActiveNode to, String reason, boolean fromFailed, long epoch,
-                            boolean hold) {
-        Decision(SwitchKind kind, ActiveNode to, String reason, boolean fromFailed) {
-            this(kind, to, reason, fromFailed, -1, false);
-        }
-    }
-
-    /**
-     * Follows a lease of a later epoch than this instance's: to the node it names when this instance reaches it,
-     * else to none (this instance must not write where the others no longer do).
-     */
-    private Decision follow(HealthState s) {
-        Lease l = knownLease();
-        if (l == null || !l.outranks(s.epoch(), s.active()) || (l.active() == Node.SECONDARY && s.secondary() == null)) {
-            return null;
-        }
-        ActiveNode target = ActiveNode.of(l.active());
-        if (target == s.active()) {
-            return new Decision(null, target, null, false, l.epoch(), l.manual());
-        }
-        String who = l.holder() == null ? "another instance" : l.holder();
-        if (s.health(l.active()).up()) {
-            SwitchKind kind = s.active() == ActiveNode.NONE ? SwitchKind.RECOVERED
-                    : target == ActiveNode.SECONDARY ? (l.manual() ? SwitchKind.MANUAL_FAILOVER : SwitchKind.FAILOVER)
-                    : SwitchKind.FAILBACK;
-            return new Decision(kind, target, "following the lease: " + who + " made the " + target
-                    + " database the active one in epoch " + l.epoch(), true, l.epoch(), l.manual());
-        }
-        if (s.active() == ActiveNode.NONE) {
-            return new Decision(null, ActiveNode.NONE, null, false, l.epoch(), false);
-        }
-        return new Decision(SwitchKind.BOTH_DOWN, ActiveNode.NONE, "the lease names the " + target + " database (epoch "
-                + l.epoch() + ", written by " + who + "), which this instance cannot reach", true, l.epoch(), false);
-    }
-
-    /**
-     * After both were down: back to a node that answers again, primary first. Where the databases keep a lease, a
-     * node is taken only once its lease has been read since it came back, and only when that lease names it, or names
-     * the other node but no instance serving that node has renewed it for {@link HealthPolicy#leaseTtlMs()} (else the
-     * others serve from a node this instance cannot reach, and it must not write on the demoted one).
-     */
-    private Decision recover(HealthState s) {
-        List<NodeHealth> up = new ArrayList<>();
-        for (NodeHealth h : new NodeHealth[] {s.primary(), s.secondary()}) {
-            if (h != null && h.up()) {
-                up.add(h);
+    /** Logs what a decision (already swapped in) says, once per wait. */
+    private void afterDecision(Decision d, HealthState after, SwitchEvent event) {
+        if (d instanceof Decision.FailbackWaits w) {
+            if (!w.reason().equals(lastGateHold)) {
+                LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] failback to primary waits: " + w.reason());
             }
+            lastGateHold = w.reason();
+        } else if (event != null) {
+            lastGateHold = null;
         }
-        String hold = null;
-        long nowMs = clock.millis();
-        for (NodeHealth h : up) {
-            Node x = h.node();
-            String back = x + " answers again";
-            if (!leaseSupported.contains(x)) {
-                return new Decision(SwitchKind.RECOVERED, ActiveNode.of(x), back, false);
+        if (d instanceof Decision.NotServing n) {
+            if (!n.quiet() && !n.reason().equals(lastLeaseHold)) {
+                LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] not serving: " + n.reason());
             }
-            Long readAt = leaseReadAt.get(x);
-            if (readAt == null || readAt < upSince.getOrDefault(x, Long.MIN_VALUE)) {
-                hold = "waiting to read the lease of the " + x + " database";
-                continue;
-            }
-            Lease l = leases.get(x);
-            if (l == null || l.active() == x) {
-                return new Decision(SwitchKind.RECOVERED, ActiveNode.of(x), back, false);
-            }
-            NodeHealth other = s.health(l.active());
-            if (other != null && other.up()) {
-                continue; // the node it names answers too: taken in its turn
-            }
-            long age = l.ageMs() + (nowMs - readAt);
-            if (age > policy.leaseTtlMs()) {
-                return new Decision(SwitchKind.RECOVERED, ActiveNode.of(x), back + "; the lease names the " + l.active()
-                        + " database (epoch " + l.epoch() + "), which no instance has renewed for " + age + " ms", false);
-            }
-            hold = "the lease names the " + l.active() + " database (epoch " + l.epoch() + ", renewed " + age
-                    + " ms ago), which other instances serve and this instance cannot reach";
+            lastLeaseHold = n.reason();
+        } else {
+            lastLeaseHold = null;
         }
-        if (hold != null && !hold.equals(lastLeaseHold) && !hold.startsWith("waiting")) {
-            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] not serving: " + hold);
-        }
-        lastLeaseHold = hold;
-        return null;
-    }
-
-    private Decision decide(HealthState s) {
-        Decision f = follow(s);
-        if (f != null) {
-            return f;
-        }
-        NodeHealth p = s.primary();
-        NodeHealth sec = s.secondary();
-        switch (s.active()) {
-            case PRIMARY:
-                if (!p.up()) {
-                    String why = "primary failed " + p.consecutiveFailures() + " consecutive health checks ("
-                            + p.lastError() + ")";
-                    if (sec != null && sec.up()) {
-                        return new Decision(SwitchKind.FAILOVER, ActiveNode.SECONDARY, why, true);
-                    }
-                    return new Decision(SwitchKind.BOTH_DOWN, ActiveNode.NONE, why
-                            + (sec == null ? "; no secondary is configured" : "; secondary is down too"), true);
-                }
-                return null;
-            case SECONDARY:
-                if (!sec.up()) {
-                    String why = "secondary failed " + sec.consecutiveFailures() + " consecutive health checks ("
-                            + sec.lastError() + ")";
-                    if (p.up()) {
-                        return new Decision(SwitchKind.FAILBACK, ActiveNode.PRIMARY, why + "; primary is healthy", true);
-                    }
-                    return new Decision(SwitchKind.BOTH_DOWN, ActiveNode.NONE, why + "; primary is down too", true);
-                }
-                if (p.up() && policy.autoFailback() && !s.manualHold()) {
-                    String hold = gate();
-                    if (hold != null) {
-                        if (!hold.equals(lastGateHold)) {
-                            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] failback to primary waits: " + hold);
-                        }
-                        lastGateHold = hold;
-                        return null;
-                    }
-                    lastGateHold = null;
-                    return new Decision(SwitchKind.FAILBACK, ActiveNode.PRIMARY, "primary passed "
-                            + p.consecutiveSuccesses() + " consecutive health checks", false);
-                }
-                return null;
-            default:
-                return recover(s);
-        }
-    }
-
-    private String gate() {
-        try {
-            return failbackGate.get();
-        } catch (RuntimeException e) {
-            return "failback check failed: " + e;
+        if (d instanceof Decision.JoinEpoch) {
+            LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] epoch " + after.epoch() + " (lease)");
         }
     }
 
@@ -656,7 +438,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @throws IllegalStateException when no secondary is configured or it is known to be down
      */
     public SwitchEvent failover() {
-        return onScheduler(() -> manual(SwitchKind.MANUAL_FAILOVER, ActiveNode.SECONDARY));
+        return onScheduler(() -> manual(SwitchKind.MANUAL_FAILOVER));
     }
 
     /**
@@ -666,38 +448,23 @@ public final class HealthMonitor implements AutoCloseable {
      * @throws IllegalStateException when the primary is known to be down, or the failback gate says to wait
      */
     public SwitchEvent failback() {
-        return onScheduler(() -> manual(SwitchKind.MANUAL_FAILBACK, ActiveNode.PRIMARY));
+        return onScheduler(() -> manual(SwitchKind.MANUAL_FAILBACK));
     }
 
-    private SwitchEvent manual(SwitchKind kind, ActiveNode target) {
+    private SwitchEvent manual(SwitchKind kind) {
         Instant now = clock.instant();
         while (true) {
             HealthState cur = state.get();
-            String verb = kind == SwitchKind.MANUAL_FAILOVER ? "Manual failover" : "Manual failback";
-            if (target == ActiveNode.SECONDARY && cur.secondary() == null) {
-                throw new IllegalStateException(verb + " refused: no secondary database is configured"
-                        + " (hibernate.redundancy.secondary.url)");
+            Decision d = SwitchRules.manual(cur, kind, observations(now));
+            if (d instanceof Decision.Refused r) {
+                throw new IllegalStateException(r.message());
             }
-            if (cur.active() == target) {
+            HealthState next = d.apply(cur, now);
+            if (next == cur) {
                 return null;
             }
-            NodeHealth h = cur.health(target.node());
-            if (!h.connected()) {
-                throw new IllegalStateException(verb + " refused: the " + target + " database is down (last check: "
-                        + h.lastError() + ")");
-            }
-            if (kind == SwitchKind.MANUAL_FAILBACK) {
-                String hold = gate();
-                if (hold != null) {
-                    throw new IllegalStateException(verb + " refused for now: " + hold);
-                }
-            }
-            HealthState next = cur.switchTo(kind, target, now);
-            ActiveNode from = cur.active();
-            boolean fromFailed = from == ActiveNode.NONE || !cur.health(from.node()).up();
-            SwitchEvent event = new SwitchEvent(from, target, kind, "requested by the application", next.epoch(),
-                    now, fromFailed);
             if (state.compareAndSet(cur, next)) {
+                SwitchEvent event = d.event(cur.active(), next, now);
                 publish(event);
                 return event;
             }

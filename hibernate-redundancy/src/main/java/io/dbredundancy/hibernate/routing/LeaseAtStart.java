@@ -4,7 +4,8 @@ import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.health.ActiveNode;
 import io.dbredundancy.hibernate.health.HealthPolicy;
 import io.dbredundancy.hibernate.health.HealthState;
-import io.dbredundancy.hibernate.health.Lease;
+import io.dbredundancy.hibernate.lease.Lease;
+import io.dbredundancy.hibernate.lease.LeaseKeeper;
 import io.dbredundancy.hibernate.health.NodeHealth;
 
 import java.time.Instant;

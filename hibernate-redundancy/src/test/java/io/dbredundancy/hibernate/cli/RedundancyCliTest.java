@@ -85,6 +85,8 @@ class RedundancyCliTest {
 
     @Test
     void statusFailoverAndFailbackMoveTheActiveDatabaseWithAGrowingEpoch() {
+        Cli migrate = Cli.run(env(), "migrate");
+        assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
         Cli status = Cli.run(env(), "status", "--json");
         assertThat(status.exitCode()).as(status.toString()).isZero();
         assertThat(status.out()).contains("\"status\":\"healthy\"", "\"activeDatabase\":\"primary\"", "\"redundancy\":true")
@@ -98,6 +100,15 @@ class RedundancyCliTest {
         Cli failback = Cli.run(env(), "failback");
         assertThat(failback.out()).contains("active database is now the primary (epoch 2)");
         assertThat(Cli.run(env(), "status").out()).contains("status: healthy, active database: primary");
+    }
+
+    @Test
+    void failoverOnADatabaseWithoutTheLibraryTablesSaysToMigrate() {
+        Cli failover = Cli.run(env(), "failover");
+
+        assertThat(failover.exitCode()).as(failover.toString()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(failover.errLines()).hasSize(1);
+        assertThat(failover.err()).contains("the primary database", "has no lease table", "run: redundancy migrate");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.dbredundancy.hibernate.health;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.lease.Lease;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -77,6 +77,11 @@ class CliSwitchTest {
             System.out.println("[measure] the running application was on the secondary " + followed + " ms after the"
                     + " CLI's failover returned (the command itself took " + (written - started) + " ms)");
             assertThat(followed).isLessThanOrEqualTo(2000);
+            // the listeners are told right after the switch is visible (the monitor swaps, then publishes)
+            long told = System.currentTimeMillis() + 2000;
+            while (events.isEmpty() && System.currentTimeMillis() < told) {
+                sleep(10);
+            }
             assertThat(events).last().satisfies(e -> {
                 assertThat(e.reason()).contains("following the lease", "redundancy-cli@");
                 assertThat(e.kind().isManual()).as("a manual failover, held").isTrue();

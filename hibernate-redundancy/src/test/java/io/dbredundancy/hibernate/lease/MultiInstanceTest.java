@@ -100,7 +100,7 @@ class MultiInstanceTest {
 
                 // back: A fails back, C follows to the primary, its link returns
                 long back = System.currentTimeMillis();
-                apps.get("A").send("failback");
+                failback(apps.get("A"), Duration.ofSeconds(30));
                 awaitSwitch(apps, "primary", back, Duration.ofSeconds(30));
                 cLink.restore();
                 awaitAcksAfter(apps, System.currentTimeMillis(), 3);
@@ -149,6 +149,26 @@ class MultiInstanceTest {
                 .arg(name).arg(pg.primary().jdbcUrl(DB)).arg(pg.primary().user()).arg(pg.primary().password())
                 .arg(secondaryUrl).arg(pg.secondary().user()).arg(pg.secondary().password())
                 .start();
+    }
+
+    /**
+     * Asks {@code app} for a manual failback, again while it is refused "for now" (the failback gate: the writes the
+     * instances make on the secondary are not yet applied to the primary, which a loaded machine makes likelier).
+     */
+    private static void failback(ChildJvm app, Duration timeout) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        while (true) {
+            long answered = app.lines().stream().filter(l -> l.startsWith("OK failback") || l.startsWith("ERR failback"))
+                    .count();
+            app.send("failback");
+            long[] seen = {0};
+            String line = app.awaitLine(l -> (l.startsWith("OK failback") || l.startsWith("ERR failback"))
+                    && ++seen[0] > answered, Duration.ofSeconds(10));
+            if (line.startsWith("OK") || !line.contains("for now") || System.currentTimeMillis() > deadline) {
+                return;
+            }
+            Thread.sleep(200);
+        }
     }
 
     /** Waits until every instance printed a switch to {@code to} at or after {@code since}; their times. */

@@ -1,4 +1,4 @@
-package io.dbredundancy.hibernate.routing;
+package io.dbredundancy.hibernate.lease;
 
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.health.ActiveNode;
@@ -6,15 +6,11 @@ import io.dbredundancy.hibernate.health.HealthMonitor;
 import io.dbredundancy.hibernate.health.HealthScheduler;
 import io.dbredundancy.hibernate.health.HealthState;
 import io.dbredundancy.hibernate.health.JdbcProber;
-import io.dbredundancy.hibernate.health.Lease;
 import io.dbredundancy.hibernate.health.NodeHealth;
 
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -30,10 +26,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * once. Connections of its own, outside the pools, with short time-outs, so a hung node or an exhausted pool cannot
  * hold it up; a database without the lease table (library changelog not applied) is asked again every few periods.
  */
-final class LeaseKeeper implements AutoCloseable {
+public final class LeaseKeeper implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.routing");
-    static final String TOUCH_SQL = "SELECT * FROM redundancy_lease_touch(?, ?, ?, ?)";
+    private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.lease");
     /** Periods between two looks for the lease table on a database that lacks it. */
     private static final int UNSUPPORTED_EVERY = 4;
 
@@ -49,7 +44,7 @@ final class LeaseKeeper implements AutoCloseable {
     private volatile boolean closed;
     private volatile HealthScheduler.Task next;
 
-    LeaseKeeper(Map<Node, JdbcProber.Opener> openers, Executor workers, String unit,
+    public LeaseKeeper(Map<Node, JdbcProber.Opener> openers, Executor workers, String unit,
                 io.dbredundancy.hibernate.health.HealthPolicy policy) {
         this.openers = Map.copyOf(openers);
         this.workers = workers;
@@ -64,7 +59,7 @@ final class LeaseKeeper implements AutoCloseable {
     }
 
     /** This instance in the lease's {@code holder} column: {@code pid@host/unit}. */
-    String holder() {
+    public String holder() {
         return holder;
     }
 
@@ -75,7 +70,7 @@ final class LeaseKeeper implements AutoCloseable {
      * @return per node: the lease, or null when the node has the table but no row; absent when it has no table or
      *         could not be read
      */
-    Map<Node, java.util.Optional<Lease>> readAtStart(HealthState s) {
+    public Map<Node, java.util.Optional<Lease>> readAtStart(HealthState s) {
         Map<Node, java.util.concurrent.CompletableFuture<java.util.Optional<java.util.Optional<Lease>>>> reads =
                 new EnumMap<>(Node.class);
         for (Node n : openers.keySet()) {
@@ -102,14 +97,14 @@ final class LeaseKeeper implements AutoCloseable {
     }
 
     /** Starts touching every health interval, reporting to {@code monitor}; a switch it publishes touches at once. */
-    void start(HealthMonitor monitor) {
+    public void start(HealthMonitor monitor) {
         this.monitor = monitor;
         monitor.addListener(e -> wake());
         monitor.scheduler().execute(this::tick);
     }
 
     /** Touches every node now (after a switch of this instance, or a write refused by the fencing check). */
-    void wake() {
+    public void wake() {
         if (!closed && monitor != null) {
             monitor.scheduler().execute(this::touchAll);
         }
@@ -160,8 +155,7 @@ final class LeaseKeeper implements AutoCloseable {
             unsupported.get(n)[0] = 0;
             monitor.observeLease(n, true, l);
         } catch (SQLException e) {
-            String state = e.getSQLState();
-            if ("42883".equals(state) || "42P01".equals(state)) {
+            if (LeaseProtocol.isMissing(e)) {
                 if (unsupported.get(n)[0] == 0) {
                     LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] the " + n + " database has no lease table yet"
                             + " (db/redundancy/changelog.xml): instances do not coordinate through it");
@@ -190,24 +184,8 @@ final class LeaseKeeper implements AutoCloseable {
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
             }
-            Lease lease = null;
-            try (PreparedStatement ps = c.prepareStatement(TOUCH_SQL)) {
-                if (s == null) {
-                    ps.setNull(1, Types.BIGINT);
-                    ps.setNull(2, Types.VARCHAR);
-                } else {
-                    ps.setLong(1, s.epoch());
-                    ps.setString(2, s.active().id());
-                }
-                ps.setString(3, holder);
-                ps.setBoolean(4, s != null && s.manualHold());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        Node active = "secondary".equals(rs.getString(2)) ? Node.SECONDARY : Node.PRIMARY;
-                        lease = new Lease(rs.getLong(1), active, rs.getString(3), rs.getBoolean(4), rs.getLong(5));
-                    }
-                }
-            }
+            Lease lease = s == null ? LeaseProtocol.read(c)
+                    : LeaseProtocol.propose(c, s.epoch(), s.active().node(), holder, s.manualHold());
             ok = true;
             return lease;
         } finally {

@@ -1,12 +1,12 @@
-package io.dbredundancy.hibernate.health;
+package io.dbredundancy.hibernate.lease;
 
 import io.dbredundancy.hibernate.Node;
 
 /**
  * The lease row of one database ({@code redundancy_lease}) as an instance read it: which node the instances agreed to
  * serve from, in which fencing epoch, written by whom. Every switch of any application instance writes a new epoch;
- * the others follow the highest epoch they read, and the database refuses the journal writes of a session whose epoch
- * is older than its lease (so a demoted node takes no write).
+ * the others follow the lease that {@linkplain LeaseRules#outranks outranks} theirs, and the database refuses the
+ * journal writes of a session its lease {@linkplain LeaseRules#fences fences} (so a demoted node takes no write).
  *
  * @param epoch   the fencing epoch
  * @param active  the node that serves in that epoch
@@ -17,19 +17,23 @@ import io.dbredundancy.hibernate.Node;
 public record Lease(long epoch, Node active, String holder, boolean manual, long ageMs) {
 
     /**
-     * True when this lease outranks one of epoch {@code epoch} naming {@code active}: a higher epoch, or the same epoch
-     * naming the primary against the secondary (two instances that proposed the same epoch at once settle on the
-     * primary, the same way in every instance and in the database).
+     * True when this lease outranks a state of epoch {@code epoch} serving {@code active} (null: none); see
+     * {@link LeaseRules#outranks}.
      */
-    public boolean outranks(long epoch, ActiveNode active) {
-        return this.epoch > epoch || (this.epoch == epoch && this.active == Node.PRIMARY && active == ActiveNode.SECONDARY);
+    public boolean outranks(long epoch, Node active) {
+        return LeaseRules.outranks(this.epoch, this.active, epoch, active);
+    }
+
+    /** True when this lease refuses the writes of a session of {@code epoch} on {@code origin}; see {@link LeaseRules#fences}. */
+    public boolean fences(long epoch, Node origin) {
+        return LeaseRules.fences(this.epoch, this.active, epoch, origin);
     }
 
     /** The lease that outranks all others of {@code leases} (nulls skipped), or null when there is none. */
     public static Lease best(Iterable<Lease> leases) {
         Lease best = null;
         for (Lease l : leases) {
-            if (l != null && (best == null || l.outranks(best.epoch(), ActiveNode.of(best.active())))) {
+            if (l != null && (best == null || l.outranks(best.epoch(), best.active()))) {
                 best = l;
             }
         }
