@@ -109,9 +109,12 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
             if (table.isInverse()) {
                 continue;
             }
+            // the table's key columns (a joined subclass table names its own) take the id's JDBC values in order
+            List<String> columns = new ArrayList<>(1);
+            table.getKeyDetails().forEachKeyColumn((position, column) -> columns.add(column.getColumnName()));
             KeyJson key = new KeyJson();
-            table.getKeyDetails().breakDownKeyJdbcValues(id, (value, column) -> key.put(column.getColumnName(), value),
-                    session);
+            aep.getIdentifierMapping().breakDownJdbcValues(id, (index, value, selectable) -> key.put(
+                    index < columns.size() ? columns.get(index) : selectable.getSelectionExpression(), value), session);
             buffer.add(table.getTableName(), op, key.toString());
         }
     }
@@ -130,7 +133,8 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
         }
         if (persister.isOneToMany()) {
             // the collection lives in the children's foreign key: journal the children whose row it changed
-            EntityPersister child = persister.getElementPersister();
+            EntityPersister child = session.getFactory().getMappingMetamodel().getEntityDescriptor(
+                    ((org.hibernate.type.EntityType) persister.getElementType()).getAssociatedEntityName());
             for (Iterator<?> it = collection.entries(persister); it.hasNext(); ) {
                 childRow(buffer, session, child, it.next());
             }
