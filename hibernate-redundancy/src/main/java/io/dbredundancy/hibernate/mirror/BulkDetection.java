@@ -45,7 +45,54 @@ public final class BulkDetection implements SessionFactoryBuilderFactory {
         List<AutoFlushEventListener> autos = new ArrayList<>();
         auto.listeners().forEach(autos::add);
         auto.clearListeners();
-        auto.appendListener(event -> flushing(() -> autos.forEach(l -> l.onAutoFlush(event))));
+        auto.appendListener(new AutoFlushes(autos));
+    }
+
+    /**
+     * The wrapped auto-flush listeners. Hibernate 6.6 also calls {@code onAutoPreFlush(EventSource)} (a default
+     * method that 7.x no longer has) before a query: it is passed on to the wrapped listeners, found by name, so the
+     * class links on both lines.
+     */
+    private static final class AutoFlushes implements AutoFlushEventListener {
+        private static final java.lang.invoke.MethodHandle PRE_FLUSH = preFlush();
+        private final List<AutoFlushEventListener> delegates;
+
+        AutoFlushes(List<AutoFlushEventListener> delegates) {
+            this.delegates = delegates;
+        }
+
+        @Override
+        public void onAutoFlush(org.hibernate.event.spi.AutoFlushEvent event) {
+            flushing(() -> delegates.forEach(l -> l.onAutoFlush(event)));
+        }
+
+        /** Hibernate 6.6's {@code AutoFlushEventListener.onAutoPreFlush} (not in 7.x, so no {@code @Override}). */
+        public void onAutoPreFlush(org.hibernate.event.spi.EventSource source) {
+            if (PRE_FLUSH == null) {
+                return;
+            }
+            flushing(() -> {
+                for (AutoFlushEventListener l : delegates) {
+                    try {
+                        PRE_FLUSH.invoke(l, source);
+                    } catch (RuntimeException | Error e) {
+                        throw e;
+                    } catch (Throwable e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+        }
+
+        private static java.lang.invoke.MethodHandle preFlush() {
+            try {
+                return java.lang.invoke.MethodHandles.publicLookup().findVirtual(AutoFlushEventListener.class,
+                        "onAutoPreFlush", java.lang.invoke.MethodType.methodType(void.class,
+                                org.hibernate.event.spi.EventSource.class));
+            } catch (NoSuchMethodException | IllegalAccessException e) {
+                return null; // Hibernate 7.x
+            }
+        }
     }
 
     private static void flushing(Runnable flush) {

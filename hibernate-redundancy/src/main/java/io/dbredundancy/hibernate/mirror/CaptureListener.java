@@ -3,6 +3,7 @@ package io.dbredundancy.hibernate.mirror;
 import org.hibernate.collection.spi.PersistentCollection;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.event.spi.AbstractCollectionEvent;
+import org.hibernate.event.spi.AbstractEvent;
 import org.hibernate.event.spi.PostCollectionRecreateEvent;
 import org.hibernate.event.spi.PostCollectionRecreateEventListener;
 import org.hibernate.event.spi.PostCollectionRemoveEvent;
@@ -24,6 +25,9 @@ import org.hibernate.persister.entity.EntityPersister;
 import org.hibernate.persister.entity.mutation.EntityTableMapping;
 
 import java.io.Serializable;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -38,6 +42,13 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
         PostUpsertEventListener, PostCollectionRecreateEventListener, PostCollectionUpdateEventListener,
         PostCollectionRemoveEventListener {
 
+    /**
+     * An entity event's session: {@code AbstractEvent.getSession()} returns {@code SharedSessionContractImplementor} in
+     * Hibernate 7.x and {@code EventSource} in 6.6, so a call compiled against one line would not link on the other;
+     * the handle is bound to whichever this runtime has.
+     */
+    private static final MethodHandle SESSION = sessionGetter();
+
     private final MirrorRuntime runtime;
 
     CaptureListener(MirrorRuntime runtime) {
@@ -46,22 +57,42 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
 
     @Override
     public void onPostInsert(PostInsertEvent event) {
-        entity(event.getSession(), event.getPersister(), event.getId(), 'I');
+        entity(session(event), event.getPersister(), event.getId(), 'I');
     }
 
     @Override
     public void onPostUpdate(PostUpdateEvent event) {
-        entity(event.getSession(), event.getPersister(), event.getId(), 'U');
+        entity(session(event), event.getPersister(), event.getId(), 'U');
     }
 
     @Override
     public void onPostUpsert(PostUpsertEvent event) {
-        entity(event.getSession(), event.getPersister(), event.getId(), 'I');
+        entity(session(event), event.getPersister(), event.getId(), 'I');
     }
 
     @Override
     public void onPostDelete(PostDeleteEvent event) {
-        entity(event.getSession(), event.getPersister(), event.getId(), 'D');
+        entity(session(event), event.getPersister(), event.getId(), 'D');
+    }
+
+    private static MethodHandle sessionGetter() {
+        try {
+            Class<?> returned = AbstractEvent.class.getMethod("getSession").getReturnType();
+            return MethodHandles.publicLookup().findVirtual(AbstractEvent.class, "getSession", MethodType.methodType(returned))
+                    .asType(MethodType.methodType(SharedSessionContractImplementor.class, AbstractEvent.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static SharedSessionContractImplementor session(AbstractEvent event) {
+        try {
+            return (SharedSessionContractImplementor) SESSION.invokeExact(event);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -109,9 +140,12 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
             if (table.isInverse()) {
                 continue;
             }
+            // the table's key columns (a joined subclass table names its own) take the id's JDBC values in order
+            List<String> columns = new ArrayList<>(1);
+            table.getKeyDetails().forEachKeyColumn((position, column) -> columns.add(column.getColumnName()));
             KeyJson key = new KeyJson();
-            table.getKeyDetails().breakDownKeyJdbcValues(id, (value, column) -> key.put(column.getColumnName(), value),
-                    session);
+            aep.getIdentifierMapping().breakDownJdbcValues(id, (index, value, selectable) -> key.put(
+                    index < columns.size() ? columns.get(index) : selectable.getSelectionExpression(), value), session);
             buffer.add(table.getTableName(), op, key.toString());
         }
     }
@@ -119,8 +153,10 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
     private void collection(AbstractCollectionEvent event) {
         PersistentCollection<?> collection = event.getCollection();
         SharedSessionContractImplementor session = event.getSession();
-        CollectionPersister persister = session.getFactory().getMappingMetamodel()
-                .getCollectionDescriptor(collection.getRole());
+        CollectionPersister persister = persister(collection, session);
+        if (persister == null) {
+            return;
+        }
         if (persister.isInverse() || !runtime.mirrors(event.getAffectedOwnerEntityName())) {
             return;
         }
@@ -130,7 +166,8 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
         }
         if (persister.isOneToMany()) {
             // the collection lives in the children's foreign key: journal the children whose row it changed
-            EntityPersister child = persister.getElementPersister();
+            EntityPersister child = session.getFactory().getMappingMetamodel().getEntityDescriptor(
+                    ((org.hibernate.type.EntityType) persister.getElementType()).getAssociatedEntityName());
             for (Iterator<?> it = collection.entries(persister); it.hasNext(); ) {
                 childRow(buffer, session, child, it.next());
             }
@@ -150,6 +187,21 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
         acp.getAttributeMapping().getKeyDescriptor().getKeyPart().breakDownJdbcValues(key,
                 (index, value, selectable) -> json.put(selectable.getSelectionExpression(), value), session);
         buffer.add(acp.getTableName(), 'C', json.toString());
+    }
+
+    /**
+     * The collection's persister: by its role, or (Hibernate 6.6, where a collection being recreated has none yet) by
+     * its entry in the persistence context.
+     */
+    private static CollectionPersister persister(PersistentCollection<?> collection, SharedSessionContractImplementor session) {
+        if (collection.getRole() != null) {
+            return session.getFactory().getMappingMetamodel().getCollectionDescriptor(collection.getRole());
+        }
+        org.hibernate.engine.spi.CollectionEntry entry = session.getPersistenceContextInternal().getCollectionEntry(collection);
+        if (entry == null) {
+            return null;
+        }
+        return entry.getCurrentPersister() != null ? entry.getCurrentPersister() : entry.getLoadedPersister();
     }
 
     private static void childRow(TxBuffer buffer, SharedSessionContractImplementor session, EntityPersister child,

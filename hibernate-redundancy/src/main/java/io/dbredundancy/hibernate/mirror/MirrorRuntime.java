@@ -128,7 +128,7 @@ public final class MirrorRuntime implements AutoCloseable {
         return s;
     }
 
-    /** The buffer of the session's current transaction, registering its completion callbacks on first use. */
+    /** The buffer of the session's current transaction, observing the transaction from its first change. */
     TxBuffer buffer(SharedSessionContractImplementor session) {
         TxBuffer buffer = buffers.get(session);
         if (buffer != null) {
@@ -146,12 +146,11 @@ public final class MirrorRuntime implements AutoCloseable {
         if (tenant == null) {
             return null;
         }
-        buffer = new TxBuffer(this, Node.fromId(tenant.toString()));
+        buffer = new TxBuffer(this, Node.fromId(tenant.toString()), session);
         buffers.put(session, buffer);
-        session.getTransactionCompletionCallbacks().registerCallback((
-                org.hibernate.engine.spi.TransactionCompletionCallbacks.BeforeCompletionCallback) buffer);
-        session.getTransactionCompletionCallbacks().registerCallback((
-                org.hibernate.engine.spi.TransactionCompletionCallbacks.AfterCompletionCallback) buffer);
+        // an observer of the session's transaction (the same SPI in Hibernate 6.6 and 7.x): it runs after the flush,
+        // before the commit, and removes itself when the transaction completes
+        session.getTransactionCoordinator().addObserver(buffer);
         return buffer;
     }
 

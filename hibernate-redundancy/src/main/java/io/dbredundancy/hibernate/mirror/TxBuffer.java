@@ -4,7 +4,7 @@ import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.outcome.CommitTracker;
 import io.dbredundancy.hibernate.outcome.TransactionId;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
-import org.hibernate.engine.spi.TransactionCompletionCallbacks;
+import org.hibernate.resource.transaction.spi.TransactionObserver;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,17 +17,17 @@ import java.util.UUID;
 
 /**
  * The changes of one transaction (Envers' {@code AuditProcess} pattern): the rows and collections it touched, in
- * the order the database must see them, written into the journal of the database that took them by a
- * before-completion callback, on the transaction's own connection, so a commit and its journal rows live or die
- * together. The rows' images are read by the database itself at that moment ({@code redundancy_capture}), so they
- * are exactly what commits.
+ * the order the database must see them, written into the journal of the database that took them before the commit,
+ * on the transaction's own connection, so a commit and its journal rows live or die together. It observes the
+ * session's transaction ({@link TransactionObserver}, the same SPI in Hibernate 6.6 and 7.x; Hibernate calls it after
+ * the flush). The rows' images are read by the database itself at that moment ({@link CaptureStatement}), so they are
+ * exactly what commits.
  * <p>
  * The same statement records the transaction in {@code redundancy_tx} under a new {@link TransactionId} (no extra
  * round trip) and hands the id to the connection ({@link CommitTracker}), so that a commit whose connection dies
  * reports which transaction's outcome is unknown.
  */
-final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionCallback,
-        TransactionCompletionCallbacks.AfterCompletionCallback {
+final class TxBuffer implements TransactionObserver {
 
     /**
      * The generic capture (a PL/pgSQL loop of dynamic SQL, version 7), for a transaction that changed a table the
@@ -48,15 +48,17 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
 
     private final MirrorRuntime runtime;
     private final Node origin;
+    private final SharedSessionContractImplementor session;
     private final Map<String, Change> changes = new LinkedHashMap<>();
     private boolean anyInsert;
     private long firstJournalId = -1;
     private long lastJournalId = -1;
     private long xid;
 
-    TxBuffer(MirrorRuntime runtime, Node origin) {
+    TxBuffer(MirrorRuntime runtime, Node origin, SharedSessionContractImplementor session) {
         this.runtime = runtime;
         this.origin = origin;
+        this.session = session;
     }
 
     Node origin() {
@@ -84,7 +86,13 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
     }
 
     @Override
-    public void doBeforeTransactionCompletion(SharedSessionContractImplementor session) {
+    public void afterBegin() {
+        // registered once the transaction has begun (its first change)
+    }
+
+    /** Journals the changes; Hibernate calls it after the flush, on the transaction's own connection. */
+    @Override
+    public void beforeCompletion() {
         if (changes.isEmpty() || !session.isTransactionInProgress()) {
             return;
         }
@@ -173,7 +181,8 @@ final class TxBuffer implements TransactionCompletionCallbacks.BeforeCompletionC
     }
 
     @Override
-    public void doAfterTransactionCompletion(boolean success, SharedSessionContractImplementor session) {
+    public void afterCompletion(boolean success, boolean delayed) {
+        session.getTransactionCoordinator().removeObserver(this);
         runtime.completed(session, this);
         if (success && lastJournalId > 0) {
             runtime.committed(origin, new Journaled(xid, firstJournalId, lastJournalId), anyInsert);

@@ -9,7 +9,7 @@ import io.dbredundancy.hibernate.routing.RedundantConnectionProvider;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import org.hibernate.jpa.HibernatePersistenceConfiguration;
+import io.dbredundancy.hibernate.testbed.PersistenceUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -109,7 +109,7 @@ class CliSwitchTest {
     }
 
     private static EntityManagerFactory unit(String name) {
-        return new HibernatePersistenceConfiguration("cli-lease-" + name)
+        return new PersistenceUnit("cli-lease-" + name)
                 .managedClasses(Ping.class)
                 .property("hibernate.multi_tenant_connection_provider", RedundantConnectionProvider.class.getName())
                 .property("hibernate.tenant_identifier_resolver", ActiveNodeResolver.class.getName())

@@ -6,7 +6,7 @@ import io.dbredundancy.hibernate.routing.ActiveNodeResolver;
 import io.dbredundancy.hibernate.routing.RedundantConnectionProvider;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import org.hibernate.jpa.HibernatePersistenceConfiguration;
+import io.dbredundancy.hibernate.testbed.PersistenceUnit;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -24,7 +24,7 @@ public final class InstanceApp {
 
     public static void main(String[] a) throws Exception {
         String name = a[0];
-        HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration("instance-" + name)
+        PersistenceUnit cfg = new PersistenceUnit("instance-" + name)
                 .managedClasses(Ping.class)
                 .property("hibernate.multi_tenant_connection_provider", RedundantConnectionProvider.class.getName())
                 .property("hibernate.tenant_identifier_resolver", ActiveNodeResolver.class.getName())

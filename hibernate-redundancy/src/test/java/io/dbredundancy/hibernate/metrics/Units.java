@@ -3,7 +3,7 @@ package io.dbredundancy.hibernate.metrics;
 import io.dbredundancy.hibernate.testbed.PgServer;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import org.hibernate.jpa.HibernatePersistenceConfiguration;
+import io.dbredundancy.hibernate.testbed.PersistenceUnit;
 
 /** A persistence unit wired to the plugin on two real servers, as an application builds it. */
 final class Units {
@@ -16,7 +16,7 @@ final class Units {
     }
 
     static EntityManagerFactory emf(String name, String primaryUri, String secondaryUri) {
-        HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration(name)
+        PersistenceUnit cfg = new PersistenceUnit(name)
                 .property("hibernate.multi_tenant_connection_provider",
                         "io.dbredundancy.hibernate.routing.RedundantConnectionProvider")
                 .property("hibernate.tenant_identifier_resolver", "io.dbredundancy.hibernate.routing.ActiveNodeResolver")

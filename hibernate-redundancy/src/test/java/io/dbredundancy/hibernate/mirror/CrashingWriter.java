@@ -6,7 +6,7 @@ import io.dbredundancy.hibernate.routing.ActiveNodeResolver;
 import io.dbredundancy.hibernate.routing.RedundantConnectionProvider;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import org.hibernate.jpa.HibernatePersistenceConfiguration;
+import io.dbredundancy.hibernate.testbed.PersistenceUnit;
 
 /**
  * The application of {@link MirrorCrashTest}, run in a child JVM: commits {@code count} notes, prints
@@ -16,7 +16,7 @@ import org.hibernate.jpa.HibernatePersistenceConfiguration;
 public final class CrashingWriter {
 
     public static void main(String[] a) throws Exception {
-        HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration("crashing-writer")
+        PersistenceUnit cfg = new PersistenceUnit("crashing-writer")
                 .managedClasses(MirrorFixture.MODEL)
                 .property("hibernate.multi_tenant_connection_provider", RedundantConnectionProvider.class.getName())
                 .property("hibernate.tenant_identifier_resolver", ActiveNodeResolver.class.getName())

@@ -9,7 +9,7 @@ import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.SessionFactory;
-import org.hibernate.jpa.HibernatePersistenceConfiguration;
+import io.dbredundancy.hibernate.testbed.PersistenceUnit;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -41,7 +41,7 @@ final class MirrorUnit implements AutoCloseable {
     static void prepare(PostgresPair pg, Class<?>... entities) {
         for (PgServer server : List.of(pg.primary(), pg.secondary())) {
             server.createDatabase(DB);
-            HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration("ddl-" + server.name())
+            PersistenceUnit cfg = new PersistenceUnit("ddl-" + server.name())
                     .managedClasses(entities)
                     .jdbcUrl(server.jdbcUrl(DB)).jdbcCredentials(server.user(), server.password())
                     .property(RedundancySettings.ROLE, "ddl")
@@ -68,7 +68,7 @@ final class MirrorUnit implements AutoCloseable {
 
     MirrorUnit(PostgresPair pg, String name, Map<String, Object> extra, Class<?>... entities) {
         this.pg = pg;
-        HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration(name).managedClasses(entities);
+        PersistenceUnit cfg = new PersistenceUnit(name).managedClasses(entities);
         settings(pg).forEach(cfg::property);
         extra.forEach(cfg::property);
         this.emf = cfg.createEntityManagerFactory();

@@ -4,7 +4,7 @@ import io.dbredundancy.hibernate.testbed.PgServer;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.Session;
-import org.hibernate.jpa.HibernatePersistenceConfiguration;
+import io.dbredundancy.hibernate.testbed.PersistenceUnit;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -59,7 +59,7 @@ final class Jpa {
     }
 
     static EntityManagerFactory emf(String name, Map<String, Object> settings) {
-        HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration(name).managedClass(Note.class);
+        PersistenceUnit cfg = new PersistenceUnit(name).managedClass(Note.class);
         settings.forEach(cfg::property);
         return cfg.createEntityManagerFactory();
     }
