@@ -3,7 +3,7 @@ package io.dbredundancy.hibernate.routing;
 import io.dbredundancy.hibernate.RedundancySettings;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import org.hibernate.jpa.HibernatePersistenceConfiguration;
+import io.dbredundancy.hibernate.testbed.PersistenceUnit;
 
 /**
  * One application instance of {@link StartTogetherTest}, in a child JVM: boots a unit with the mirror and a schema
@@ -15,7 +15,7 @@ public final class StartTogetherApp {
 
     public static void main(String[] a) throws Exception {
         String name = a[0];
-        HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration("together-" + name)
+        PersistenceUnit cfg = new PersistenceUnit("together-" + name)
                 .managedClass(Note.class)
                 .property("hibernate.multi_tenant_connection_provider", RedundantConnectionProvider.class.getName())
                 .property("hibernate.tenant_identifier_resolver", ActiveNodeResolver.class.getName())
