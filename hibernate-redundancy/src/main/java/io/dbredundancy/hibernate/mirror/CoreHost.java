@@ -103,10 +103,6 @@ final class CoreHost implements MirrorHost {
             }
         });
         core.monitor().setFailbackGate(mirror::failbackHold);
-        io.dbredundancy.hibernate.sync.SyncActivity activity = core.syncActivity();
-        if (activity != null && activity.safetyNet() != null) {
-            activity.safetyNet().guard(mirror::holdRelay);
-        }
         LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Mirror attached to unit " + core.unit());
     }
 }

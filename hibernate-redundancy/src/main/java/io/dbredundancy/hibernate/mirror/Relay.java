@@ -110,7 +110,7 @@ final class Relay implements Runnable {
 
     /** The advisory lock that makes one relay at a time drain the journal of {@code source}. */
     static long lockKey(Node source) {
-        return 0x6D6972726F72L ^ source.ordinal(); // "mirror", per journal
+        return io.dbredundancy.hibernate.sync.RelayLock.key(source);
     }
 
     /**

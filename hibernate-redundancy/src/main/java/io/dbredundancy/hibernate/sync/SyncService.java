@@ -43,8 +43,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #repair}: rewrites on the target only the chunks that differ;</li>
  *   <li>{@link #alignSequences}: moves the target's sequences and identity columns past the source's.</li>
  * </ul>
- * The library's own tables ({@code redundancy_*}, Liquibase's) are never touched. Thread-safe; each call opens and
- * closes its own connections.
+ * The library's own tables ({@code redundancy_*}, Liquibase's) are never touched. What a call rewrites on the target it
+ * rewrites holding the mirror relay's lock ({@link RelayLock}), so it never races the relay. Thread-safe; each call
+ * opens and closes its own connections.
  */
 public final class SyncService {
 
@@ -55,6 +56,12 @@ public final class SyncService {
      * process while a table is half-written.
      */
     static final String TABLE_DELAY_PROPERTY = "io.dbredundancy.sync.tableDelayMs";
+
+    /**
+     * Test hook: a pause (ms) in every repaired chunk between the read of the source's rows and the write of the
+     * target's, so a test can have the relay apply in between.
+     */
+    static final String REPAIR_DELAY_PROPERTY = "io.dbredundancy.sync.repairDelayMs";
 
     private final Endpoint primary;
     private final Endpoint secondary;
@@ -100,7 +107,7 @@ public final class SyncService {
         Endpoint tgt = endpoint(target);
         long start = System.nanoTime();
         SyncProgress progress = options.progress();
-        try (Connection sc = open(src); Connection tc = open(tgt)) {
+        try (Connection sc = open(src); Connection tc = open(tgt); RelayLock.Held relay = RelayLock.hold(sc, src.node())) {
             Map<String, TableInfo> tables = tablesToSync(sc, tc, options, target);
             boolean replica = replicaRoleAllowed(tc);
 
@@ -451,7 +458,7 @@ public final class SyncService {
         Endpoint tgt = endpoint(target);
         long start = System.nanoTime();
         SyncProgress progress = options.progress();
-        try (Connection sc = open(src); Connection tc = open(tgt)) {
+        try (Connection sc = open(src); Connection tc = open(tgt); RelayLock.Held relay = RelayLock.hold(sc, src.node())) {
             Map<String, TableInfo> tables = tablesToSync(sc, tc, options, target);
             boolean replica = replicaRoleAllowed(tc);
             Map<String, SyncState.Row> state = SyncState.read(tc, SyncState.INCREMENTAL);
@@ -733,6 +740,8 @@ public final class SyncService {
         for (VerifyResult.Difference d : cmp.differences()) {
             TableInfo t = byId.get(d.table());
             Repairer rep = repairers.computeIfAbsent(t.id(), k -> new Repairer(t, replica));
+            // the relay waits from the read of the source's rows to the commit of the target's
+            RelayLock.Held relay = RelayLock.hold(sc, target.other());
             tc.setAutoCommit(false);
             try {
                 long w;
@@ -741,6 +750,7 @@ public final class SyncService {
                     String select = "select " + t.columnList() + " from " + t.sqlName() + " where "
                             + t.rangeCondition(null, d.fromExclusive(), d.toInclusive());
                     rep.load(sc, tc, select);
+                    pause(Long.getLong(REPAIR_DELAY_PROPERTY, 0L));
                     del = rep.deleteMissing(tc, t.rangeCondition("d", d.fromExclusive(), d.toInclusive()));
                     w = rep.upsert(tc);
                 } else {
@@ -761,6 +771,7 @@ public final class SyncService {
                 throw e;
             } finally {
                 tc.setAutoCommit(true);
+                relay.close();
             }
         }
         return new long[]{written, deleted};
@@ -933,6 +944,17 @@ public final class SyncService {
     private static String queryString(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static void pause(long ms) {
+        if (ms > 0) {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SyncException("interrupted", e);
+            }
         }
     }
 
