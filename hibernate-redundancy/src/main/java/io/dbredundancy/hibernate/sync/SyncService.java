@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #fullSync}: binary {@code COPY} of every table, several at once in foreign-key order, then the
  *   sequences; the target's tables are emptied first; resumable table by table;</li>
  *   <li>{@link #incrementalSync}: rows whose {@code updated_at} passed the watermark kept on the target, upserted in
- *   batches; tables without such a column are compared by checksums and their differing chunks repaired;</li>
+ *   batches, and the rows deleted on the source deleted (found by comparing the keys); tables without such a column
+ *   are compared by checksums and their differing chunks repaired;</li>
  *   <li>{@link #verify}: checksums of primary-key chunks on both databases at once;</li>
  *   <li>{@link #repair}: rewrites on the target only the chunks that differ;</li>
  *   <li>{@link #alignSequences}: moves the target's sequences and identity columns past the source's.</li>
@@ -450,8 +451,9 @@ public final class SyncService {
     /**
      * Brings {@code target} up to date with the other database: for tables with an {@code updated_at} column, the rows
      * changed since the watermark kept on the target are upserted in batches of {@code options.batchSize()}, the
-     * watermark moving with each committed batch; other tables with a primary key are compared by checksums and
-     * their differing chunks repaired. Deleted rows reach the target only through the latter (or the mirror).
+     * watermark moving with each committed batch, then the target's rows whose keys the source no longer has are
+     * deleted (the keys are compared in small chunks by server-side hashes); other tables with a primary key are
+     * compared by checksums and their differing chunks repaired.
      */
     public SyncResult incrementalSync(Node target, SyncOptions options) {
         Endpoint src = endpoint(target.other());
@@ -466,12 +468,17 @@ public final class SyncService {
             long rows = 0;
             long deleted = 0;
             List<TableInfo> byChecksum = new ArrayList<>();
+            List<TableInfo> byWatermark = new ArrayList<>();
             for (TableInfo t : tables.values()) {
                 if (t.updatedAt != null && t.hasPrimaryKey()) {
                     rows += catchUp(sc, tc, t, state.get(t.id()), src.node().id(), replica, options);
+                    byWatermark.add(t);
                 } else {
                     byChecksum.add(t);
                 }
+            }
+            if (!byWatermark.isEmpty()) {
+                deleted += deleteRemoved(target, sc, tc, byWatermark, replica, options);
             }
             if (!byChecksum.isEmpty()) {
                 long[] r = repairTables(target, sc, tc, byChecksum, replica, options);
@@ -486,6 +493,63 @@ public final class SyncService {
         } catch (SQLException e) {
             throw failure("Incremental sync to the " + target.id() + " database failed", e);
         }
+    }
+
+    /** Range conditions deleted together: one key read of the source and one delete of the target per group. */
+    private static final int DELETE_RANGES = 500;
+
+    /**
+     * Deletes the target's rows of {@code tables} that the source no longer has: the two databases' keys are compared
+     * in small chunks (server-side hashes of the keys), and in the chunks that differ the target's keys missing from
+     * the source's are deleted, referencing tables first. Returns the rows deleted.
+     */
+    private long deleteRemoved(Node target, Connection sc, Connection tc, List<TableInfo> tables, boolean replica,
+                               SyncOptions options) throws SQLException {
+        ChunkComparer.Result cmp = new ChunkComparer(primary, secondary).compareKeys(tables, options,
+                "keys " + target.other().id() + " -> " + target.id());
+        Map<String, List<VerifyResult.Difference>> byTable = new HashMap<>();
+        for (VerifyResult.Difference d : cmp.differences()) {
+            byTable.computeIfAbsent(d.table(), k -> new ArrayList<>()).add(d);
+        }
+        long deleted = 0;
+        for (int i = tables.size() - 1; i >= 0; i--) {
+            TableInfo t = tables.get(i);
+            List<VerifyResult.Difference> diffs = byTable.getOrDefault(t.id(), List.of());
+            String keys = Sql.idents(t.primaryKey);
+            String temp = Sql.ident("redundancy_keys_" + Integer.toHexString(t.id().hashCode()));
+            for (int from = 0; from < diffs.size(); from += DELETE_RANGES) {
+                List<VerifyResult.Difference> group = diffs.subList(from, Math.min(diffs.size(), from + DELETE_RANGES));
+                StringBuilder onSource = new StringBuilder();
+                StringBuilder onTarget = new StringBuilder();
+                for (VerifyResult.Difference d : group) {
+                    onSource.append(onSource.length() == 0 ? "(" : " or (")
+                            .append(t.rangeCondition(null, d.fromExclusive(), d.toInclusive())).append(')');
+                    onTarget.append(onTarget.length() == 0 ? "(" : " or (")
+                            .append(t.rangeCondition("d", d.fromExclusive(), d.toInclusive())).append(')');
+                }
+                tc.setAutoCommit(false);
+                try (Statement st = tc.createStatement()) {
+                    targetSession(st, replica);
+                    st.execute("create temp table if not exists " + temp + " on commit delete rows as select " + keys
+                            + " from " + t.sqlName() + " with no data");
+                    CopyPipe.direct(sc, "copy (select " + keys + " from " + t.sqlName() + " where " + onSource
+                            + ") to stdout (format binary)", tc, "copy " + temp + " (" + keys + ") from stdin (format binary)");
+                    int n = st.executeUpdate("delete from " + t.sqlName() + " d where (" + onTarget + ") and not exists"
+                            + " (select 1 from " + temp + " s where " + t.keyTuple("s") + " = " + t.keyTuple("d") + ")");
+                    tc.commit();
+                    deleted += n;
+                    if (n > 0) {
+                        options.progress().message(t.id() + ": " + n + " rows the source no longer has deleted");
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    tc.rollback();
+                    throw e;
+                } finally {
+                    tc.setAutoCommit(true);
+                }
+            }
+        }
+        return deleted;
     }
 
     private long catchUp(Connection sc, Connection tc, TableInfo t, SyncState.Row row, String source, boolean replica,
@@ -692,7 +756,8 @@ public final class SyncService {
                 }
             }
             Catalog.requireSameShape(present, other, Node.SECONDARY.id());
-            ChunkComparer.Result cmp = new ChunkComparer(primary, secondary).compare(present, options, "verify primary <-> secondary");
+            ChunkComparer.Result cmp = new ChunkComparer(primary, secondary)
+                    .compare(present, options, "verify primary <-> secondary", true);
             diffs.addAll(cmp.differences());
             VerifyResult result = new VerifyResult(diffs.isEmpty(), diffs, tables.size(), cmp.rows(), elapsed(start));
             for (VerifyResult.Difference d : diffs) {
