@@ -111,6 +111,7 @@ public final class SyncService {
         try (Connection sc = open(src); Connection tc = open(tgt); RelayLock.Held relay = RelayLock.hold(sc, src.node())) {
             Map<String, TableInfo> tables = tablesToSync(sc, tc, options, target);
             boolean replica = replicaRoleAllowed(tc);
+            Set<String> standalone = standalone(tc, tables);
 
             Map<String, SyncState.Row> state = SyncState.read(tc, SyncState.FULL);
             SyncState.Row run = state.get(SyncState.RUN);
@@ -127,7 +128,7 @@ public final class SyncService {
                 progress.message("resuming an interrupted full sync: " + done.size() + " of " + ids.size()
                         + " tables already copied");
             } else {
-                startFullRun(tc, tables, src.node().id());
+                startFullRun(tc, tables, standalone, src.node().id());
             }
 
             long total = 0;
@@ -138,7 +139,7 @@ public final class SyncService {
             }
             progress.begin("full sync " + src.node().id() + " -> " + target.id() + " (" + (ids.size() - done.size())
                     + " tables" + (replica ? "" : ", foreign-key order") + ")", total);
-            long rows = copyTables(src, tgt, sc, tables, done, resume, replica, options);
+            long rows = copyTables(src, tgt, sc, tables, done, resume, replica, standalone, options);
             alignSequences(sc, tc, sequenceFilter(tables, options), true, progress);
             SyncState.put(tc, SyncState.FULL, SyncState.RUN, src.node().id(), "done", rows, null, ids);
             SyncResult result = new SyncResult("full", target, rows, 0, ids, List.copyOf(done), elapsed(start));
@@ -150,7 +151,31 @@ public final class SyncService {
         }
     }
 
-    private void startFullRun(Connection tc, Map<String, TableInfo> tables, String source) throws SQLException {
+    /**
+     * The tables of {@code tables} that no foreign key references and that reference none of the others: each is
+     * emptied by a TRUNCATE in its own copy's transaction, which lets the copy load it frozen ({@code COPY … FREEZE}:
+     * no hint bits to set and no vacuum to freeze it later) and, under {@code wal_level = minimal}, without WAL.
+     */
+    private static Set<String> standalone(Connection tc, Map<String, TableInfo> tables) throws SQLException {
+        Set<String> referenced = new HashSet<>();
+        try (Statement st = tc.createStatement(); ResultSet rs = st.executeQuery("select n.nspname || '.' || c.relname"
+                + " from pg_constraint k join pg_class c on c.oid = k.confrelid join pg_namespace n on n.oid = c.relnamespace"
+                + " where k.contype = 'f'")) {
+            while (rs.next()) {
+                referenced.add(rs.getString(1));
+            }
+        }
+        Set<String> out = new HashSet<>();
+        for (TableInfo t : tables.values()) {
+            if (!referenced.contains(t.id()) && t.references.stream().noneMatch(tables::containsKey)) {
+                out.add(t.id());
+            }
+        }
+        return out;
+    }
+
+    private void startFullRun(Connection tc, Map<String, TableInfo> tables, Set<String> standalone, String source)
+            throws SQLException {
         boolean auto = tc.getAutoCommit();
         tc.setAutoCommit(false);
         try {
@@ -160,11 +185,13 @@ public final class SyncService {
             for (String id : ids) {
                 SyncState.put(tc, SyncState.FULL, id, source, "pending", 0, null, null);
             }
-            if (!tables.isEmpty()) {
-                StringBuilder names = new StringBuilder();
-                for (TableInfo t : tables.values()) {
+            StringBuilder names = new StringBuilder();
+            for (TableInfo t : tables.values()) {
+                if (!standalone.contains(t.id())) {
                     names.append(names.length() == 0 ? "" : ", ").append(t.sqlName());
                 }
+            }
+            if (names.length() > 0) {
                 try (Statement s = tc.createStatement()) {
                     s.execute("truncate table " + names);
                 }
@@ -183,7 +210,8 @@ public final class SyncService {
     }
 
     private long copyTables(Endpoint src, Endpoint tgt, Connection sc, Map<String, TableInfo> tables, Set<String> done,
-                            boolean resume, boolean replica, SyncOptions options) throws SQLException {
+                            boolean resume, boolean replica, Set<String> standalone, SyncOptions options)
+            throws SQLException {
         // one snapshot for every table, so foreign keys hold in the copy
         String snapshot = null;
         sc.setAutoCommit(false);
@@ -229,8 +257,9 @@ public final class SyncService {
                     if (ranges.size() <= 1) {
                         long pause = finished.size() > done.size() ? delay : 0;
                         parts.put(t.id(), new long[]{1, 0, 0});
-                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, null, true, resume, replica, options,
-                                pause, maxUpdated)), t);
+                        boolean truncate = standalone.contains(t.id());
+                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, null, true, resume || truncate, truncate,
+                                replica, options, pause, maxUpdated)), t);
                     } else {
                         // a big table: several COPY streams over key ranges, in parallel
                         if (resume) {
@@ -240,8 +269,8 @@ public final class SyncService {
                         for (int i = 0; i < ranges.size(); i++) {
                             String range = ranges.get(i);
                             boolean first = i == 0;
-                            running.put(cs.submit(() -> copyTable(src, tgt, t, snap, range, first, false, replica, options,
-                                    0, maxUpdated)), t);
+                            running.put(cs.submit(() -> copyTable(src, tgt, t, snap, range, first, false, false, replica,
+                                    options, 0, maxUpdated)), t);
                         }
                     }
                 }
@@ -355,7 +384,7 @@ public final class SyncService {
      * split table only copy ({@link #markDone} follows the last one).
      */
     private long[] copyTable(Endpoint src, Endpoint tgt, TableInfo t, String snapshot, String range, boolean first,
-                             boolean resume, boolean replica, SyncOptions options, long delay,
+                             boolean empty, boolean truncate, boolean replica, SyncOptions options, long delay,
                              Map<String, String> maxUpdated) throws SQLException, InterruptedException {
         boolean whole = range == null;
         try (Connection s = open(src); Connection c = open(tgt)) {
@@ -373,12 +402,19 @@ public final class SyncService {
                 }
             }
             c.setAutoCommit(false);
+            boolean freeze = false;
             List<String> indexes = new ArrayList<>();
             List<String> constraints = new ArrayList<>();
             try (Statement st = c.createStatement()) {
                 targetSession(st, replica);
                 st.execute("set local synchronous_commit = off");
-                if (whole && resume) {
+                if (whole && truncate) {
+                    st.execute("truncate " + t.sqlName());
+                    try (ResultSet rs = st.executeQuery("select relkind = 'r' from pg_class where oid = "
+                            + Sql.literal(t.sqlName()) + "::regclass")) {
+                        freeze = rs.next() && rs.getBoolean(1);
+                    }
+                } else if (whole && empty) {
                     st.execute("delete from " + t.sqlName());
                 }
                 if (whole) {
@@ -416,8 +452,8 @@ public final class SyncService {
             String cols = t.columnList();
             String out = whole ? "copy " + t.sqlName() + " (" + cols + ") to stdout (format binary)"
                     : "copy (select " + cols + " from " + t.sqlName() + " where " + range + ") to stdout (format binary)";
-            long rows = CopyPipe.run(s, out, c, "copy " + t.sqlName() + " (" + cols + ") from stdin (format binary)",
-                    options.progress()::advance);
+            long rows = CopyPipe.run(s, out, c, "copy " + t.sqlName() + " (" + cols + ") from stdin (format binary"
+                    + (freeze ? ", freeze" : "") + ")", options.progress()::advance);
             try (Statement st = c.createStatement()) {
                 for (int i = 0; i < constraints.size(); i += 2) {
                     st.execute("alter table " + t.sqlName() + " add constraint " + Sql.ident(constraints.get(i)) + " "
