@@ -164,39 +164,51 @@ final class ChunkComparer {
             throws Exception {
         List<Object[]> out = new ArrayList<>();
         try (Connection p = SyncService.open(primary); Connection s = SyncService.open(secondary)) {
-            session(p);
-            session(s);
-            int i;
-            while ((i = next.getAndIncrement()) < segments.size()) {
-                Segment seg = segments.get(i);
-                Future<Map<Long, String[]>> theirs = pool.submit(() -> run(s, seg.sql()));
-                Map<Long, String[]> mine = run(p, seg.sql());
-                Map<Long, String[]> other = theirs.get();
-                TreeSet<Long> ks = new TreeSet<>(mine.keySet());
-                ks.addAll(other.keySet());
-                long n = 0;
-                for (long k : ks) {
-                    String[] a = mine.getOrDefault(k, new String[]{"0", null});
-                    String[] b = other.getOrDefault(k, new String[]{"0", null});
-                    long np = Long.parseLong(a[0]);
-                    long ns = Long.parseLong(b[0]);
-                    n += np;
-                    out.add(new Object[]{seg, k, np, ns, np == ns && Objects.equals(a[1], b[1])});
-                }
-                options.progress().advance(n);
+            session(p, true);
+            session(s, true);
+            try {
+                compareSegments(segments, next, pool, options, p, s, out);
+            } finally {
+                // the connections may be an application's pooled ones
+                session(p, false);
+                session(s, false);
             }
         }
         return out;
+    }
+
+    private static void compareSegments(List<Segment> segments, AtomicInteger next, ExecutorService pool,
+                                        SyncOptions options, Connection p, Connection s, List<Object[]> out)
+            throws Exception {
+        int i;
+        while ((i = next.getAndIncrement()) < segments.size()) {
+            Segment seg = segments.get(i);
+            Future<Map<Long, String[]>> theirs = pool.submit(() -> run(s, seg.sql()));
+            Map<Long, String[]> mine = run(p, seg.sql());
+            Map<Long, String[]> other = theirs.get();
+            TreeSet<Long> ks = new TreeSet<>(mine.keySet());
+            ks.addAll(other.keySet());
+            long n = 0;
+            for (long k : ks) {
+                String[] a = mine.getOrDefault(k, new String[]{"0", null});
+                String[] b = other.getOrDefault(k, new String[]{"0", null});
+                long np = Long.parseLong(a[0]);
+                long ns = Long.parseLong(b[0]);
+                n += np;
+                out.add(new Object[]{seg, k, np, ns, np == ns && Objects.equals(a[1], b[1])});
+            }
+            options.progress().advance(n);
+        }
     }
 
     /**
      * The workers are the parallelism (each runs on both databases at once): no parallel workers of the server's own
      * on top, and no JIT compilation of every short statement.
      */
-    private static void session(Connection c) throws SQLException {
+    private static void session(Connection c, boolean set) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("set max_parallel_workers_per_gather = 0");
-            st.execute("set jit = off");
+            st.execute(set ? "set max_parallel_workers_per_gather = 0" : "reset max_parallel_workers_per_gather");
+            st.execute(set ? "set jit = off" : "reset jit");
         }
     }
 

@@ -531,8 +531,12 @@ public final class SyncService {
         }
     }
 
-    /** Range conditions deleted together: one key read of the source and one delete of the target per group. */
-    private static final int DELETE_RANGES = 500;
+    /**
+     * Key ranges deleted together (one key read of the source and one delete of the target per group): joined as a list
+     * for one integer key, else as conditions or'ed together (which the planner handles well only when few).
+     */
+    private static final int DELETE_RANGES = 5_000;
+    private static final int DELETE_CONDITIONS = 20;
 
     /**
      * Deletes the target's rows of {@code tables} that the source no longer has: the two databases' keys are compared
@@ -553,25 +557,58 @@ public final class SyncService {
             List<VerifyResult.Difference> diffs = byTable.getOrDefault(t.id(), List.of());
             String keys = Sql.idents(t.primaryKey);
             String temp = Sql.ident("redundancy_keys_" + Integer.toHexString(t.id().hashCode()));
-            for (int from = 0; from < diffs.size(); from += DELETE_RANGES) {
-                List<VerifyResult.Difference> group = diffs.subList(from, Math.min(diffs.size(), from + DELETE_RANGES));
-                StringBuilder onSource = new StringBuilder();
-                StringBuilder onTarget = new StringBuilder();
-                for (VerifyResult.Difference d : group) {
-                    onSource.append(onSource.length() == 0 ? "(" : " or (")
-                            .append(t.rangeCondition(null, d.fromExclusive(), d.toInclusive())).append(')');
-                    onTarget.append(onTarget.length() == 0 ? "(" : " or (")
-                            .append(t.rangeCondition("d", d.fromExclusive(), d.toInclusive())).append(')');
+            boolean integer = t.primaryKey.size() == 1
+                    && List.of("bigint", "integer", "smallint").contains(t.typeOf(t.primaryKey.get(0)));
+            int per = integer ? DELETE_RANGES : DELETE_CONDITIONS;
+            for (int from = 0; from < diffs.size(); from += per) {
+                List<VerifyResult.Difference> group = diffs.subList(from, Math.min(diffs.size(), from + per));
+                String onSource;
+                String onTarget;
+                if (integer) {
+                    // the ranges as a relation: one index range scan each
+                    StringBuilder lo = new StringBuilder();
+                    StringBuilder hi = new StringBuilder();
+                    for (VerifyResult.Difference d : group) {
+                        lo.append(lo.length() == 0 ? "" : ",").append(d.fromExclusive() == null ? Long.MIN_VALUE
+                                : Long.parseLong(d.fromExclusive().get(0)) + 1);
+                        hi.append(hi.length() == 0 ? "" : ",").append(d.toInclusive() == null ? Long.MAX_VALUE
+                                : Long.parseLong(d.toInclusive().get(0)));
+                    }
+                    String key = Sql.ident(t.primaryKey.get(0));
+                    String ranges = "(select unnest('{" + lo + "}'::bigint[]) as lo, unnest('{" + hi + "}'::bigint[]) as hi) r";
+                    onSource = "select x." + key + " from " + t.sqlName() + " x join " + ranges + " on x." + key
+                            + " >= r.lo and x." + key + " <= r.hi";
+                    onTarget = "delete from " + t.sqlName() + " d using " + ranges + " where d." + key + " >= r.lo and d."
+                            + key + " <= r.hi";
+                } else {
+                    StringBuilder src = new StringBuilder();
+                    StringBuilder tgt = new StringBuilder();
+                    for (VerifyResult.Difference d : group) {
+                        src.append(src.length() == 0 ? "(" : " or (")
+                                .append(t.rangeCondition(null, d.fromExclusive(), d.toInclusive())).append(')');
+                        tgt.append(tgt.length() == 0 ? "(" : " or (")
+                                .append(t.rangeCondition("d", d.fromExclusive(), d.toInclusive())).append(')');
+                    }
+                    onSource = "select " + keys + " from " + t.sqlName() + " where " + src;
+                    onTarget = "delete from " + t.sqlName() + " d where (" + tgt + ")";
                 }
                 tc.setAutoCommit(false);
-                try (Statement st = tc.createStatement()) {
+                try (Statement st = tc.createStatement(); Statement ss = sc.createStatement()) {
                     targetSession(st, replica);
+                    // the planner's estimate of the ranges' join is far too high: no JIT compilation for it
+                    st.execute("set local jit = off");
                     st.execute("create temp table if not exists " + temp + " on commit delete rows as select " + keys
                             + " from " + t.sqlName() + " with no data");
-                    CopyPipe.direct(sc, "copy (select " + keys + " from " + t.sqlName() + " where " + onSource
-                            + ") to stdout (format binary)", tc, "copy " + temp + " (" + keys + ") from stdin (format binary)");
-                    int n = st.executeUpdate("delete from " + t.sqlName() + " d where (" + onTarget + ") and not exists"
-                            + " (select 1 from " + temp + " s where " + t.keyTuple("s") + " = " + t.keyTuple("d") + ")");
+                    ss.execute("set jit = off");
+                    try {
+                        CopyPipe.direct(sc, "copy (" + onSource + ") to stdout (format binary)", tc,
+                                "copy " + temp + " (" + keys + ") from stdin (format binary)");
+                    } finally {
+                        ss.execute("reset jit");
+                    }
+                    st.execute("analyze " + temp);
+                    int n = st.executeUpdate(onTarget + " and not exists (select 1 from " + temp + " s where "
+                            + t.keyTuple("s") + " = " + t.keyTuple("d") + ")");
                     tc.commit();
                     deleted += n;
                     if (n > 0) {
