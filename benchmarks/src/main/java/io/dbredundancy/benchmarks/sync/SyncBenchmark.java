@@ -261,10 +261,12 @@ public final class SyncBenchmark {
             for (PgServer sv : servers) {
                 sv.sql("checkpoint");
             }
+            settle();
             long[] c0 = cpuMs();
             long t = System.nanoTime();
             step.run();
             double ms = (System.nanoTime() - t) / 1e6;
+            settle();
             long[] c1 = cpuMs();
             check.run();
             runs.computeIfAbsent(name, k -> new ArrayList<>()).add(new double[]{ms, c1[0] - c0[0], c1[1] - c0[1],
@@ -290,7 +292,8 @@ public final class SyncBenchmark {
 
     /**
      * CPU ms used so far by the source server, the target server (each: postmaster, live children, and exited backends
-     * through the postmaster's cutime/cstime) and this JVM with the tools it waited for.
+     * through the postmaster's cutime/cstime) and this JVM with the tools it waited for; read when no backend is left
+     * ({@link #settle()}).
      */
     private static long[] cpuMs() throws IOException {
         long[] out = new long[3];
@@ -305,6 +308,21 @@ public final class SyncBenchmark {
         }
         out[2] = procTicks(ProcessHandle.current().pid(), true) * 10;
         return out;
+    }
+
+    /**
+     * Waits until the servers have no backend but this reader's (at most 2 s): a backend that exits between the
+     * reading of its postmaster and the listing of the children would be counted nowhere.
+     */
+    private static void settle() throws Exception {
+        long end = System.nanoTime() + 2_000_000_000L;
+        for (PgServer s : servers) {
+            while (System.nanoTime() < end && Long.parseLong(s.query("select count(*) from pg_stat_activity"
+                    + " where backend_type = 'client backend' and pid <> pg_backend_pid()")) > 0) {
+                Thread.sleep(20);
+            }
+        }
+        Thread.sleep(100);   // the reader's own backend exits too
     }
 
     private static long procTicks(long pid, boolean withChildren) {
