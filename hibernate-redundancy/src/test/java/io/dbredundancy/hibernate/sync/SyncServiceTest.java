@@ -133,6 +133,25 @@ class SyncServiceTest {
     }
 
     @Test
+    void incrementalSyncDeletesRowsOfACompositeKeyTable() throws Exception {
+        for (Node n : Node.values()) {
+            servers.execute(n, "create table pairs (a int, b text, v int, updated_at timestamptz not null default now(),"
+                    + " primary key (a, b))");
+        }
+        servers.execute(Node.PRIMARY, "insert into pairs select g % 500, 'b' || (g / 500), g from generate_series(0, 29999) g");
+        SyncOptions pairs = opts().withTables(List.of("pairs"));
+        sync.fullSync(Node.SECONDARY, pairs);
+        servers.execute(Node.PRIMARY, "delete from pairs where a = 7 or (a = 300 and b = 'b3') or v % 997 = 0");
+        long gone = servers.queryLong(Node.SECONDARY, "select count(*) from pairs")
+                - servers.queryLong(Node.PRIMARY, "select count(*) from pairs");
+
+        SyncResult result = sync.incrementalSync(Node.SECONDARY, pairs);
+
+        assertThat(result.deleted()).isEqualTo(gone).isGreaterThan(60);
+        assertThat(sync.verify(pairs).identical()).isTrue();
+    }
+
+    @Test
     void verifyNamesTheKeysThatDifferWhenFewRowsDiffer() throws Exception {
         sync.fullSync(Node.SECONDARY, opts());
         servers.execute(Node.SECONDARY, "update customers set name = 'changed' where id = 12346",
