@@ -108,10 +108,6 @@ final class CoreHost implements MirrorHost {
             }
         });
         core.monitor().setFailbackGate(mirror::failbackHold);
-        io.dbredundancy.hibernate.sync.UnitSync sync = io.dbredundancy.hibernate.sync.UnitSync.find(core);
-        if (sync != null && sync.activity().safetyNet() != null) {
-            sync.activity().safetyNet().guard(mirror::holdRelay);
-        }
         LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] Mirror attached to unit " + core.unit());
     }
 }

@@ -187,50 +187,14 @@ public final class MirrorRuntime implements AutoCloseable {
     }
 
     /**
-     * Holds the relay that drains the journal of {@code source}, in every instance, until the result is closed: a
-     * session advisory lock on {@code source} under the relay's key (waits up to 10 s for a batch being applied).
-     * The sync's writes to the other node hold it, so that they never race the relay's.
-     */
-    AutoCloseable holdRelay(Node source) {
-        Connection c;
-        try {
-            c = host.dataSource(source).getConnection();
-        } catch (SQLException e) {
-            throw new IllegalStateException("[DB-Redundancy] Could not reach the " + source.id() + " database to hold"
-                    + " its mirror relay: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())), e);
-        }
-        try (Statement st = c.createStatement()) {
-            if (!c.getAutoCommit()) {
-                c.setAutoCommit(true);
-            }
-            st.setQueryTimeout(15);
-            st.execute("SET lock_timeout = '10s'");
-            st.execute("SELECT pg_advisory_lock(" + Relay.lockKey(source) + ")");
-            st.execute("RESET lock_timeout");
-        } catch (SQLException e) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // broken connection
-            }
-            throw new IllegalStateException("[DB-Redundancy] Could not hold the mirror relay of the " + source.id()
-                    + " database: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())), e);
-        }
-        return () -> {
-            try (c; Statement st = c.createStatement()) {
-                st.execute("SELECT pg_advisory_unlock(" + Relay.lockKey(source) + ")");
-            }
-        };
-    }
-
-    /**
-     * Copies the tables bulk statements marked on {@code source} to the other node, holding the relay (called by the
-     * relay of the active node when it is idle and marks exist: bulk statements arrive without the safety net).
+     * Copies the tables bulk statements marked on {@code source} to the other node (called by the relay of the active
+     * node when it is idle and marks exist: bulk statements arrive without the safety net); the repair holds the
+     * relay's lock itself, chunk by chunk.
      */
     void repairMarkedTables(Node source) {
-        try (AutoCloseable held = holdRelay(source)) {
+        try {
             host.repairMarkedTables(source);
-        } catch (Exception e) {
+        } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Copying the tables bulk statements changed on the "
                     + source.id() + " database failed, will retry: "
                     + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));

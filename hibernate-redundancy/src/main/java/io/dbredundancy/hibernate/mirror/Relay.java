@@ -110,7 +110,7 @@ final class Relay implements Runnable {
 
     /** The advisory lock that makes one relay at a time drain the journal of {@code source}. */
     static long lockKey(Node source) {
-        return 0x6D6972726F72L ^ source.ordinal(); // "mirror", per journal
+        return io.dbredundancy.hibernate.sync.RelayLock.key(source);
     }
 
     /**
@@ -461,7 +461,8 @@ final class Relay implements Runnable {
                         lockedWarned = now;
                         LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Mirror " + source.id() + " -> "
                                 + target.id() + ": another session has held the journal's relay lock for "
-                                + (now - lockedSince) / 1000 + " s (pg_locks, advisory key " + lockKey + ")");
+                                + (now - lockedSince) / 1000 + " s (another instance's relay, or a sync or repair"
+                                + " rewriting " + target.id() + "; pg_locks, advisory key " + lockKey + ")");
                     }
                     // another instance drains this journal: sync-mode waiters ask the journal itself
                     lockedByOther = true;

@@ -53,7 +53,6 @@ public final class SafetyNetSync implements AutoCloseable, StatusContributor {
     private volatile SyncResult lastResult;
     private ScheduledFuture<?> task;
     private volatile boolean closed;
-    private volatile java.util.function.Function<Node, AutoCloseable> guard = n -> () -> { };
 
     /**
      * @param activeNode the node serving now (the source of each run); a run is skipped when it returns null
@@ -107,14 +106,6 @@ public final class SafetyNetSync implements AutoCloseable, StatusContributor {
         LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Safety-net incremental sync every " + intervalMs + " ms");
     }
 
-    /**
-     * Sets what each run holds while it writes the standby: the mirror's relay lock on the source, so a run never
-     * rewrites a chunk with rows older than the ones the relay applies meanwhile.
-     */
-    public void guard(java.util.function.Function<Node, AutoCloseable> guard) {
-        this.guard = Objects.requireNonNull(guard, "guard");
-    }
-
     public boolean enabled() {
         return intervalMs > 0;
     }
@@ -140,7 +131,7 @@ public final class SafetyNetSync implements AutoCloseable, StatusContributor {
         }
         Node target = active.other();
         status = Status.RUNNING;
-        try (AutoCloseable held = guard.apply(active)) {
+        try {
             SyncResult result = sync.incrementalSync(target, options);
             SyncResult repaired = repairMarked(sync, active, options);
             if (repaired != null) {

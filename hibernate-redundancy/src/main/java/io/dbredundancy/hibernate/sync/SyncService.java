@@ -38,13 +38,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #fullSync}: binary {@code COPY} of every table, several at once in foreign-key order, then the
  *   sequences; the target's tables are emptied first; resumable table by table;</li>
  *   <li>{@link #incrementalSync}: rows whose {@code updated_at} passed the watermark kept on the target, upserted in
- *   batches; tables without such a column are compared by checksums and their differing chunks repaired;</li>
+ *   batches, and the rows deleted on the source deleted (found by comparing the keys); tables without such a column
+ *   are compared by checksums and their differing chunks repaired;</li>
  *   <li>{@link #verify}: checksums of primary-key chunks on both databases at once;</li>
  *   <li>{@link #repair}: rewrites on the target only the chunks that differ;</li>
  *   <li>{@link #alignSequences}: moves the target's sequences and identity columns past the source's.</li>
  * </ul>
- * The library's own tables ({@code redundancy_*}, Liquibase's) are never touched. Thread-safe; each call opens and
- * closes its own connections.
+ * The library's own tables ({@code redundancy_*}, Liquibase's) are never touched. What a call rewrites on the target it
+ * rewrites holding the mirror relay's lock ({@link RelayLock}), so it never races the relay. Thread-safe; each call
+ * opens and closes its own connections.
  */
 public final class SyncService {
 
@@ -55,6 +57,12 @@ public final class SyncService {
      * process while a table is half-written.
      */
     static final String TABLE_DELAY_PROPERTY = "io.dbredundancy.sync.tableDelayMs";
+
+    /**
+     * Test hook: a pause (ms) in every repaired chunk between the read of the source's rows and the write of the
+     * target's, so a test can have the relay apply in between.
+     */
+    static final String REPAIR_DELAY_PROPERTY = "io.dbredundancy.sync.repairDelayMs";
 
     private final Endpoint primary;
     private final Endpoint secondary;
@@ -100,9 +108,10 @@ public final class SyncService {
         Endpoint tgt = endpoint(target);
         long start = System.nanoTime();
         SyncProgress progress = options.progress();
-        try (Connection sc = open(src); Connection tc = open(tgt)) {
+        try (Connection sc = open(src); Connection tc = open(tgt); RelayLock.Held relay = RelayLock.hold(sc, src.node())) {
             Map<String, TableInfo> tables = tablesToSync(sc, tc, options, target);
             boolean replica = replicaRoleAllowed(tc);
+            Set<String> standalone = standalone(tc, tables);
 
             Map<String, SyncState.Row> state = SyncState.read(tc, SyncState.FULL);
             SyncState.Row run = state.get(SyncState.RUN);
@@ -119,7 +128,7 @@ public final class SyncService {
                 progress.message("resuming an interrupted full sync: " + done.size() + " of " + ids.size()
                         + " tables already copied");
             } else {
-                startFullRun(tc, tables, src.node().id());
+                startFullRun(tc, tables, standalone, src.node().id());
             }
 
             long total = 0;
@@ -130,7 +139,7 @@ public final class SyncService {
             }
             progress.begin("full sync " + src.node().id() + " -> " + target.id() + " (" + (ids.size() - done.size())
                     + " tables" + (replica ? "" : ", foreign-key order") + ")", total);
-            long rows = copyTables(src, tgt, sc, tables, done, resume, replica, options);
+            long rows = copyTables(src, tgt, sc, tables, done, resume, replica, standalone, options);
             alignSequences(sc, tc, sequenceFilter(tables, options), true, progress);
             SyncState.put(tc, SyncState.FULL, SyncState.RUN, src.node().id(), "done", rows, null, ids);
             SyncResult result = new SyncResult("full", target, rows, 0, ids, List.copyOf(done), elapsed(start));
@@ -142,7 +151,31 @@ public final class SyncService {
         }
     }
 
-    private void startFullRun(Connection tc, Map<String, TableInfo> tables, String source) throws SQLException {
+    /**
+     * The tables of {@code tables} that no foreign key references and that reference none of the others: each is
+     * emptied by a TRUNCATE in its own copy's transaction, which lets the copy load it frozen ({@code COPY … FREEZE}:
+     * no hint bits to set and no vacuum to freeze it later) and, under {@code wal_level = minimal}, without WAL.
+     */
+    private static Set<String> standalone(Connection tc, Map<String, TableInfo> tables) throws SQLException {
+        Set<String> referenced = new HashSet<>();
+        try (Statement st = tc.createStatement(); ResultSet rs = st.executeQuery("select n.nspname || '.' || c.relname"
+                + " from pg_constraint k join pg_class c on c.oid = k.confrelid join pg_namespace n on n.oid = c.relnamespace"
+                + " where k.contype = 'f'")) {
+            while (rs.next()) {
+                referenced.add(rs.getString(1));
+            }
+        }
+        Set<String> out = new HashSet<>();
+        for (TableInfo t : tables.values()) {
+            if (!referenced.contains(t.id()) && t.references.stream().noneMatch(tables::containsKey)) {
+                out.add(t.id());
+            }
+        }
+        return out;
+    }
+
+    private void startFullRun(Connection tc, Map<String, TableInfo> tables, Set<String> standalone, String source)
+            throws SQLException {
         boolean auto = tc.getAutoCommit();
         tc.setAutoCommit(false);
         try {
@@ -152,11 +185,13 @@ public final class SyncService {
             for (String id : ids) {
                 SyncState.put(tc, SyncState.FULL, id, source, "pending", 0, null, null);
             }
-            if (!tables.isEmpty()) {
-                StringBuilder names = new StringBuilder();
-                for (TableInfo t : tables.values()) {
+            StringBuilder names = new StringBuilder();
+            for (TableInfo t : tables.values()) {
+                if (!standalone.contains(t.id())) {
                     names.append(names.length() == 0 ? "" : ", ").append(t.sqlName());
                 }
+            }
+            if (names.length() > 0) {
                 try (Statement s = tc.createStatement()) {
                     s.execute("truncate table " + names);
                 }
@@ -175,7 +210,8 @@ public final class SyncService {
     }
 
     private long copyTables(Endpoint src, Endpoint tgt, Connection sc, Map<String, TableInfo> tables, Set<String> done,
-                            boolean resume, boolean replica, SyncOptions options) throws SQLException {
+                            boolean resume, boolean replica, Set<String> standalone, SyncOptions options)
+            throws SQLException {
         // one snapshot for every table, so foreign keys hold in the copy
         String snapshot = null;
         sc.setAutoCommit(false);
@@ -221,8 +257,9 @@ public final class SyncService {
                     if (ranges.size() <= 1) {
                         long pause = finished.size() > done.size() ? delay : 0;
                         parts.put(t.id(), new long[]{1, 0, 0});
-                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, null, true, resume, replica, options,
-                                pause, maxUpdated)), t);
+                        boolean truncate = standalone.contains(t.id());
+                        running.put(cs.submit(() -> copyTable(src, tgt, t, snap, null, true, resume || truncate, truncate,
+                                replica, options, pause, maxUpdated)), t);
                     } else {
                         // a big table: several COPY streams over key ranges, in parallel
                         if (resume) {
@@ -232,8 +269,8 @@ public final class SyncService {
                         for (int i = 0; i < ranges.size(); i++) {
                             String range = ranges.get(i);
                             boolean first = i == 0;
-                            running.put(cs.submit(() -> copyTable(src, tgt, t, snap, range, first, false, replica, options,
-                                    0, maxUpdated)), t);
+                            running.put(cs.submit(() -> copyTable(src, tgt, t, snap, range, first, false, false, replica,
+                                    options, 0, maxUpdated)), t);
                         }
                     }
                 }
@@ -347,7 +384,7 @@ public final class SyncService {
      * split table only copy ({@link #markDone} follows the last one).
      */
     private long[] copyTable(Endpoint src, Endpoint tgt, TableInfo t, String snapshot, String range, boolean first,
-                             boolean resume, boolean replica, SyncOptions options, long delay,
+                             boolean empty, boolean truncate, boolean replica, SyncOptions options, long delay,
                              Map<String, String> maxUpdated) throws SQLException, InterruptedException {
         boolean whole = range == null;
         try (Connection s = open(src); Connection c = open(tgt)) {
@@ -365,12 +402,19 @@ public final class SyncService {
                 }
             }
             c.setAutoCommit(false);
+            boolean freeze = false;
             List<String> indexes = new ArrayList<>();
             List<String> constraints = new ArrayList<>();
             try (Statement st = c.createStatement()) {
                 targetSession(st, replica);
                 st.execute("set local synchronous_commit = off");
-                if (whole && resume) {
+                if (whole && truncate) {
+                    st.execute("truncate " + t.sqlName());
+                    try (ResultSet rs = st.executeQuery("select relkind = 'r' from pg_class where oid = "
+                            + Sql.literal(t.sqlName()) + "::regclass")) {
+                        freeze = rs.next() && rs.getBoolean(1);
+                    }
+                } else if (whole && empty) {
                     st.execute("delete from " + t.sqlName());
                 }
                 if (whole) {
@@ -408,8 +452,8 @@ public final class SyncService {
             String cols = t.columnList();
             String out = whole ? "copy " + t.sqlName() + " (" + cols + ") to stdout (format binary)"
                     : "copy (select " + cols + " from " + t.sqlName() + " where " + range + ") to stdout (format binary)";
-            long rows = CopyPipe.run(s, out, c, "copy " + t.sqlName() + " (" + cols + ") from stdin (format binary)",
-                    options.progress()::advance);
+            long rows = CopyPipe.run(s, out, c, "copy " + t.sqlName() + " (" + cols + ") from stdin (format binary"
+                    + (freeze ? ", freeze" : "") + ")", options.progress()::advance);
             try (Statement st = c.createStatement()) {
                 for (int i = 0; i < constraints.size(); i += 2) {
                     st.execute("alter table " + t.sqlName() + " add constraint " + Sql.ident(constraints.get(i)) + " "
@@ -443,15 +487,16 @@ public final class SyncService {
     /**
      * Brings {@code target} up to date with the other database: for tables with an {@code updated_at} column, the rows
      * changed since the watermark kept on the target are upserted in batches of {@code options.batchSize()}, the
-     * watermark moving with each committed batch; other tables with a primary key are compared by checksums and
-     * their differing chunks repaired. Deleted rows reach the target only through the latter (or the mirror).
+     * watermark moving with each committed batch, then the target's rows whose keys the source no longer has are
+     * deleted (the keys are compared in small chunks by server-side hashes); other tables with a primary key are
+     * compared by checksums and their differing chunks repaired.
      */
     public SyncResult incrementalSync(Node target, SyncOptions options) {
         Endpoint src = endpoint(target.other());
         Endpoint tgt = endpoint(target);
         long start = System.nanoTime();
         SyncProgress progress = options.progress();
-        try (Connection sc = open(src); Connection tc = open(tgt)) {
+        try (Connection sc = open(src); Connection tc = open(tgt); RelayLock.Held relay = RelayLock.hold(sc, src.node())) {
             Map<String, TableInfo> tables = tablesToSync(sc, tc, options, target);
             boolean replica = replicaRoleAllowed(tc);
             Map<String, SyncState.Row> state = SyncState.read(tc, SyncState.INCREMENTAL);
@@ -459,12 +504,17 @@ public final class SyncService {
             long rows = 0;
             long deleted = 0;
             List<TableInfo> byChecksum = new ArrayList<>();
+            List<TableInfo> byWatermark = new ArrayList<>();
             for (TableInfo t : tables.values()) {
                 if (t.updatedAt != null && t.hasPrimaryKey()) {
                     rows += catchUp(sc, tc, t, state.get(t.id()), src.node().id(), replica, options);
+                    byWatermark.add(t);
                 } else {
                     byChecksum.add(t);
                 }
+            }
+            if (!byWatermark.isEmpty()) {
+                deleted += deleteRemoved(target, sc, tc, byWatermark, replica, options);
             }
             if (!byChecksum.isEmpty()) {
                 long[] r = repairTables(target, sc, tc, byChecksum, replica, options);
@@ -479,6 +529,100 @@ public final class SyncService {
         } catch (SQLException e) {
             throw failure("Incremental sync to the " + target.id() + " database failed", e);
         }
+    }
+
+    /**
+     * Key ranges deleted together (one key read of the source and one delete of the target per group): joined as a list
+     * for one integer key, else as conditions or'ed together (which the planner handles well only when few).
+     */
+    private static final int DELETE_RANGES = 5_000;
+    private static final int DELETE_CONDITIONS = 20;
+
+    /**
+     * Deletes the target's rows of {@code tables} that the source no longer has: the two databases' keys are compared
+     * in small chunks (server-side hashes of the keys), and in the chunks that differ the target's keys missing from
+     * the source's are deleted, referencing tables first. Returns the rows deleted.
+     */
+    private long deleteRemoved(Node target, Connection sc, Connection tc, List<TableInfo> tables, boolean replica,
+                               SyncOptions options) throws SQLException {
+        ChunkComparer.Result cmp = new ChunkComparer(primary, secondary).compareKeys(tables, options,
+                "keys " + target.other().id() + " -> " + target.id());
+        Map<String, List<VerifyResult.Difference>> byTable = new HashMap<>();
+        for (VerifyResult.Difference d : cmp.differences()) {
+            byTable.computeIfAbsent(d.table(), k -> new ArrayList<>()).add(d);
+        }
+        long deleted = 0;
+        for (int i = tables.size() - 1; i >= 0; i--) {
+            TableInfo t = tables.get(i);
+            List<VerifyResult.Difference> diffs = byTable.getOrDefault(t.id(), List.of());
+            String keys = Sql.idents(t.primaryKey);
+            String temp = Sql.ident("redundancy_keys_" + Integer.toHexString(t.id().hashCode()));
+            boolean integer = t.primaryKey.size() == 1
+                    && List.of("bigint", "integer", "smallint").contains(t.typeOf(t.primaryKey.get(0)));
+            int per = integer ? DELETE_RANGES : DELETE_CONDITIONS;
+            for (int from = 0; from < diffs.size(); from += per) {
+                List<VerifyResult.Difference> group = diffs.subList(from, Math.min(diffs.size(), from + per));
+                String onSource;
+                String onTarget;
+                if (integer) {
+                    // the ranges as a relation: one index range scan each
+                    StringBuilder lo = new StringBuilder();
+                    StringBuilder hi = new StringBuilder();
+                    for (VerifyResult.Difference d : group) {
+                        lo.append(lo.length() == 0 ? "" : ",").append(d.fromExclusive() == null ? Long.MIN_VALUE
+                                : Long.parseLong(d.fromExclusive().get(0)) + 1);
+                        hi.append(hi.length() == 0 ? "" : ",").append(d.toInclusive() == null ? Long.MAX_VALUE
+                                : Long.parseLong(d.toInclusive().get(0)));
+                    }
+                    String key = Sql.ident(t.primaryKey.get(0));
+                    String ranges = "(select unnest('{" + lo + "}'::bigint[]) as lo, unnest('{" + hi + "}'::bigint[]) as hi) r";
+                    onSource = "select x." + key + " from " + t.sqlName() + " x join " + ranges + " on x." + key
+                            + " >= r.lo and x." + key + " <= r.hi";
+                    onTarget = "delete from " + t.sqlName() + " d using " + ranges + " where d." + key + " >= r.lo and d."
+                            + key + " <= r.hi";
+                } else {
+                    StringBuilder src = new StringBuilder();
+                    StringBuilder tgt = new StringBuilder();
+                    for (VerifyResult.Difference d : group) {
+                        src.append(src.length() == 0 ? "(" : " or (")
+                                .append(t.rangeCondition(null, d.fromExclusive(), d.toInclusive())).append(')');
+                        tgt.append(tgt.length() == 0 ? "(" : " or (")
+                                .append(t.rangeCondition("d", d.fromExclusive(), d.toInclusive())).append(')');
+                    }
+                    onSource = "select " + keys + " from " + t.sqlName() + " where " + src;
+                    onTarget = "delete from " + t.sqlName() + " d where (" + tgt + ")";
+                }
+                tc.setAutoCommit(false);
+                try (Statement st = tc.createStatement(); Statement ss = sc.createStatement()) {
+                    targetSession(st, replica);
+                    // the planner's estimate of the ranges' join is far too high: no JIT compilation for it
+                    st.execute("set local jit = off");
+                    st.execute("create temp table if not exists " + temp + " on commit delete rows as select " + keys
+                            + " from " + t.sqlName() + " with no data");
+                    ss.execute("set jit = off");
+                    try {
+                        CopyPipe.direct(sc, "copy (" + onSource + ") to stdout (format binary)", tc,
+                                "copy " + temp + " (" + keys + ") from stdin (format binary)");
+                    } finally {
+                        ss.execute("reset jit");
+                    }
+                    st.execute("analyze " + temp);
+                    int n = st.executeUpdate(onTarget + " and not exists (select 1 from " + temp + " s where "
+                            + t.keyTuple("s") + " = " + t.keyTuple("d") + ")");
+                    tc.commit();
+                    deleted += n;
+                    if (n > 0) {
+                        options.progress().message(t.id() + ": " + n + " rows the source no longer has deleted");
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    tc.rollback();
+                    throw e;
+                } finally {
+                    tc.setAutoCommit(true);
+                }
+            }
+        }
+        return deleted;
     }
 
     private long catchUp(Connection sc, Connection tc, TableInfo t, SyncState.Row row, String source, boolean replica,
@@ -685,7 +829,8 @@ public final class SyncService {
                 }
             }
             Catalog.requireSameShape(present, other, Node.SECONDARY.id());
-            ChunkComparer.Result cmp = new ChunkComparer(primary, secondary).compare(present, options, "verify primary <-> secondary");
+            ChunkComparer.Result cmp = new ChunkComparer(primary, secondary)
+                    .compare(present, options, "verify primary <-> secondary", true);
             diffs.addAll(cmp.differences());
             VerifyResult result = new VerifyResult(diffs.isEmpty(), diffs, tables.size(), cmp.rows(), elapsed(start));
             for (VerifyResult.Difference d : diffs) {
@@ -733,6 +878,8 @@ public final class SyncService {
         for (VerifyResult.Difference d : cmp.differences()) {
             TableInfo t = byId.get(d.table());
             Repairer rep = repairers.computeIfAbsent(t.id(), k -> new Repairer(t, replica));
+            // the relay waits from the read of the source's rows to the commit of the target's
+            RelayLock.Held relay = RelayLock.hold(sc, target.other());
             tc.setAutoCommit(false);
             try {
                 long w;
@@ -741,6 +888,7 @@ public final class SyncService {
                     String select = "select " + t.columnList() + " from " + t.sqlName() + " where "
                             + t.rangeCondition(null, d.fromExclusive(), d.toInclusive());
                     rep.load(sc, tc, select);
+                    pause(Long.getLong(REPAIR_DELAY_PROPERTY, 0L));
                     del = rep.deleteMissing(tc, t.rangeCondition("d", d.fromExclusive(), d.toInclusive()));
                     w = rep.upsert(tc);
                 } else {
@@ -761,6 +909,7 @@ public final class SyncService {
                 throw e;
             } finally {
                 tc.setAutoCommit(true);
+                relay.close();
             }
         }
         return new long[]{written, deleted};
@@ -934,6 +1083,17 @@ public final class SyncService {
     private static String queryString(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static void pause(long ms) {
+        if (ms > 0) {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SyncException("interrupted", e);
+            }
         }
     }
 

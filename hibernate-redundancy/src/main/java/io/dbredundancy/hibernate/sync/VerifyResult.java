@@ -26,9 +26,22 @@ public record VerifyResult(boolean identical, List<Difference> differences, int 
      * @param toInclusive   highest key of the chunk ({@code null}: to the last row), as text
      * @param primaryRows   rows of the chunk on the primary (-1 when the table is missing there)
      * @param secondaryRows rows of the chunk on the secondary (-1 when the table is missing there)
+     * @param keys          the keys (as text) of the chunk's rows that differ: on one database only, or with other
+     *                      contents; in key order, at most 100 per chunk; {@code null} when not looked up (a repair's
+     *                      comparison, a table without a primary key, or more than 32 chunks differ)
      */
     public record Difference(String table, List<String> fromExclusive, List<String> toInclusive, long primaryRows,
-                             long secondaryRows) {
+                             long secondaryRows, List<List<String>> keys) {
+
+        public Difference {
+            keys = keys == null ? null : keys.stream().map(java.util.Collections::unmodifiableList).toList();
+        }
+
+        /** A chunk whose differing keys were not looked up. */
+        public Difference(String table, List<String> fromExclusive, List<String> toInclusive, long primaryRows,
+                          long secondaryRows) {
+            this(table, fromExclusive, toInclusive, primaryRows, secondaryRows, null);
+        }
 
         /** {@code (1000, 2000]}, {@code (-∞, 10000]}, {@code whole table}. */
         public String range() {
@@ -48,8 +61,16 @@ public record VerifyResult(boolean identical, List<Difference> differences, int 
             if (primaryRows < 0 || secondaryRows < 0) {
                 return table + ": missing in the " + (primaryRows < 0 ? "primary" : "secondary") + " database";
             }
-            return table + " keys " + range() + ": primary " + primaryRows + " rows, secondary " + secondaryRows
+            String s = table + " keys " + range() + ": primary " + primaryRows + " rows, secondary " + secondaryRows
                     + " rows" + (primaryRows == secondaryRows ? ", contents differ" : "");
+            if (keys != null && !keys.isEmpty()) {
+                StringBuilder b = new StringBuilder(s).append("; differing key").append(keys.size() > 1 ? "s " : " ");
+                for (int i = 0; i < keys.size(); i++) {
+                    b.append(i == 0 ? "" : ", ").append(key(keys.get(i)));
+                }
+                s = b.append(keys.size() >= 100 ? ", …" : "").toString();
+            }
+            return s;
         }
     }
 

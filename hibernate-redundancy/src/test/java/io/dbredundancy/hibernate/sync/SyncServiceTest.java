@@ -114,6 +114,62 @@ class SyncServiceTest {
     }
 
     @Test
+    void incrementalSyncDeletesTheRowsDeletedOnTheSource() throws Exception {
+        sync.fullSync(Node.SECONDARY, opts());
+        servers.execute(Node.PRIMARY,
+                "delete from order_lines where order_id % 1000 = 3 or order_id between 20001 and 20100",
+                "delete from orders where id % 1000 = 3 or id between 20001 and 20100",
+                "update orders set note = 'kept', updated_at = now() + interval '1 minute' where id % 1000 = 4");
+        long lines = servers.queryLong(Node.SECONDARY, "select count(*) from order_lines")
+                - servers.queryLong(Node.PRIMARY, "select count(*) from order_lines");
+
+        SyncResult result = sync.incrementalSync(Node.SECONDARY, opts());
+
+        assertThat(result.deleted()).isEqualTo(129 + lines); // 20003 is both
+        assertThat(result.rows()).isGreaterThanOrEqualTo(30);
+        assertThat(servers.queryLong(Node.SECONDARY, "select count(*) from orders")).isEqualTo(30_000 - 129);
+        assertThat(sync.verify(opts()).differences()).isEmpty();
+        assertThat(sync.incrementalSync(Node.SECONDARY, opts()).deleted()).isZero();
+    }
+
+    @Test
+    void incrementalSyncDeletesRowsOfACompositeKeyTable() throws Exception {
+        for (Node n : Node.values()) {
+            servers.execute(n, "create table pairs (a int, b text, v int, updated_at timestamptz not null default now(),"
+                    + " primary key (a, b))");
+        }
+        servers.execute(Node.PRIMARY, "insert into pairs select g % 500, 'b' || (g / 500), g from generate_series(0, 29999) g");
+        SyncOptions pairs = opts().withTables(List.of("pairs"));
+        sync.fullSync(Node.SECONDARY, pairs);
+        servers.execute(Node.PRIMARY, "delete from pairs where a = 7 or (a = 300 and b = 'b3') or v % 997 = 0");
+        long gone = servers.queryLong(Node.SECONDARY, "select count(*) from pairs")
+                - servers.queryLong(Node.PRIMARY, "select count(*) from pairs");
+
+        SyncResult result = sync.incrementalSync(Node.SECONDARY, pairs);
+
+        assertThat(result.deleted()).isEqualTo(gone).isGreaterThan(60);
+        assertThat(sync.verify(pairs).identical()).isTrue();
+    }
+
+    @Test
+    void verifyNamesTheKeysThatDifferWhenFewRowsDiffer() throws Exception {
+        sync.fullSync(Node.SECONDARY, opts());
+        servers.execute(Node.SECONDARY, "update customers set name = 'changed' where id = 12346",
+                "delete from events where id = 5000",
+                "insert into customers (id, name) values (40001, 'extra')",
+                "update order_lines set qty = 99 where order_id = 77 and line_no = 0");
+
+        VerifyResult verify = sync.verify(opts());
+
+        assertThat(verify.differences()).extracting(VerifyResult.Difference::table)
+                .containsOnly("public.customers", "public.events", "public.order_lines");
+        assertThat(verify.differences()).flatExtracting(VerifyResult.Difference::keys).containsExactlyInAnyOrder(
+                List.of("12346"), List.of("40001"), List.of("5000"), List.of("77", "0"));
+        assertThat(verify.differences().stream().map(Object::toString))
+                .anyMatch(s -> s.startsWith("public.order_lines keys") && s.endsWith("differing key (77, 0)"));
+    }
+
+    @Test
     void incrementalSyncResumesFromItsWatermarkAndCopiesNothingWhenNothingChanged() throws Exception {
         sync.fullSync(Node.SECONDARY, opts());
 
