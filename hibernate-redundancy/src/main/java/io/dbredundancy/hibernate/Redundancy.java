@@ -72,7 +72,8 @@ public final class Redundancy {
 
     /**
      * Switches new sessions to the secondary now, whatever the probes say, and holds them there until
-     * {@link #failback()} (or until the secondary fails).
+     * {@link #failback()} (or until the secondary fails). Returns once every reachable database holds the new lease:
+     * from then on no instance commits a journaled write on the primary.
      *
      * @return the switch, or null when the secondary already serves
      * @throws IllegalStateException when no secondary is configured or the secondary is down (the message says which)
@@ -82,7 +83,7 @@ public final class Redundancy {
     }
 
     /**
-     * Switches new sessions back to the primary now.
+     * Switches new sessions back to the primary now; returns once every reachable database holds the new lease.
      *
      * @return the switch, or null when the primary already serves
      * @throws IllegalStateException when the primary is down, or the mirror has not drained back yet

@@ -110,6 +110,34 @@ public final class LeaseKeeper implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes this instance's lease into every database it reaches, now and on the caller's thread, so that a manual
+     * switch returns once the databases hold it: from then on the fence refuses a write on the demoted database from
+     * any instance. Bounded by the health time-out per database; a database that does not answer learns the lease on
+     * the next renewal.
+     */
+    public void writeNow() {
+        if (closed || monitor == null) {
+            return;
+        }
+        HealthState s = monitor.state();
+        if (s.active() == ActiveNode.NONE) {
+            return;
+        }
+        for (Node n : openers.keySet()) {
+            NodeHealth h = s.health(n);
+            if (h == null || !h.connected()) {
+                continue;
+            }
+            try {
+                monitor.observeLease(n, true, touch(n, s));
+            } catch (SQLException e) {
+                LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] lease of the " + n + " not written at the switch: "
+                        + JdbcProber.describe(e));
+            }
+        }
+    }
+
     private void tick() {
         if (closed) {
             return;

@@ -262,12 +262,21 @@ public final class RedundancyRuntime implements AutoCloseable {
         return monitor.knownLease();
     }
 
+    /** Switches to the secondary; returns once every reachable database holds the new lease. */
     public SwitchEvent failover() {
-        return monitor.failover();
+        return leaseWritten(monitor.failover());
     }
 
+    /** Switches to the primary; returns once every reachable database holds the new lease. */
     public SwitchEvent failback() {
-        return monitor.failback();
+        return leaseWritten(monitor.failback());
+    }
+
+    private SwitchEvent leaseWritten(SwitchEvent switched) {
+        if (switched != null && leases != null) {
+            leases.writeNow();
+        }
+        return switched;
     }
 
     /** An immutable snapshot of the unit: health, counters, mirror and sync parts from the contributors. */
