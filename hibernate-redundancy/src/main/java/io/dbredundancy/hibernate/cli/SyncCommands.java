@@ -28,7 +28,8 @@ final class SyncCommands {
             description = {"Copies data to the given database from the other one.",
                     "Incremental (default): rows whose updated_at passed the watermark kept on the target are upserted"
                             + " in batches; tables without updated_at are compared by checksums and their differing"
-                            + " chunks copied. Resumable.",
+                            + " chunks copied; then rows the source no longer has are deleted from the target (keys"
+                            + " compared in chunks by server-side hashes). Resumable.",
                     "--full: empties the target's tables and copies everything with binary COPY, several tables at"
                             + " once in foreign-key order, then sets the sequences. An interrupted full sync resumes"
                             + " where it stopped when run again.",
@@ -67,7 +68,8 @@ final class SyncCommands {
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Compares the two databases by checksums of primary-key chunks, on both at once.",
-                    "Prints the tables and key ranges that differ. Exit code 0 only when identical, 1 when not."})
+                    "Prints the tables and key ranges that differ, and the differing keys when few chunks differ."
+                            + " Exit code 0 only when identical, 1 when not."})
     static final class Verify extends DbCommand {
         @Mixin
         TableOptions tables;
