@@ -126,14 +126,8 @@ public final class LeaseKeeper implements AutoCloseable {
         }
         for (Node n : openers.keySet()) {
             NodeHealth h = s.health(n);
-            if (h == null || !h.connected()) {
-                continue;
-            }
-            try {
-                monitor.observeLease(n, true, touch(n, s));
-            } catch (SQLException e) {
-                LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] lease of the " + n + " not written at the switch: "
-                        + JdbcProber.describe(e));
+            if (h != null && h.connected()) {
+                touchAndReport(n);
             }
         }
     }

@@ -50,6 +50,8 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
     private static final MethodHandle SESSION = sessionGetter();
 
     private final MirrorRuntime runtime;
+    /** Each table's key column names, in the order of the id's JDBC values (read once per table, not per event). */
+    private final Map<EntityTableMapping, List<String>> keyColumns = new java.util.concurrent.ConcurrentHashMap<>();
 
     CaptureListener(MirrorRuntime runtime) {
         this.runtime = runtime;
@@ -125,7 +127,7 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
         }
     }
 
-    private static void addEntity(TxBuffer buffer, SharedSessionContractImplementor session, EntityPersister persister,
+    private void addEntity(TxBuffer buffer, SharedSessionContractImplementor session, EntityPersister persister,
                                   Object id, char op) {
         if (!(persister instanceof AbstractEntityPersister aep)) {
             return;
@@ -141,8 +143,11 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
                 continue;
             }
             // the table's key columns (a joined subclass table names its own) take the id's JDBC values in order
-            List<String> columns = new ArrayList<>(1);
-            table.getKeyDetails().forEachKeyColumn((position, column) -> columns.add(column.getColumnName()));
+            List<String> columns = keyColumns.computeIfAbsent(table, t -> {
+                List<String> names = new ArrayList<>(1);
+                t.getKeyDetails().forEachKeyColumn((position, column) -> names.add(column.getColumnName()));
+                return List.copyOf(names);
+            });
             KeyJson key = new KeyJson();
             aep.getIdentifierMapping().breakDownJdbcValues(id, (index, value, selectable) -> key.put(
                     index < columns.size() ? columns.get(index) : selectable.getSelectionExpression(), value), session);
@@ -204,7 +209,7 @@ final class CaptureListener implements PostInsertEventListener, PostUpdateEventL
         return entry.getCurrentPersister() != null ? entry.getCurrentPersister() : entry.getLoadedPersister();
     }
 
-    private static void childRow(TxBuffer buffer, SharedSessionContractImplementor session, EntityPersister child,
+    private void childRow(TxBuffer buffer, SharedSessionContractImplementor session, EntityPersister child,
                                  Object element) {
         if (element instanceof Map.Entry<?, ?> entry) {
             element = entry.getValue();

@@ -37,14 +37,15 @@ public final class RelayLock {
             try {
                 st.execute("select pg_advisory_lock(" + key + ")");
             } catch (SQLException e) {
+                if (c.getAutoCommit()) {
+                    st.execute("reset lock_timeout"); // in a transaction, its rollback undoes the setting
+                }
                 throw new SQLException("could not hold the mirror relay of the " + source.id() + " database within "
                         + WAIT + " (advisory lock " + key + "): " + SyncService.oneLine(e.getMessage()),
                         e.getSQLState(), e);
-            } finally {
-                if (c.getAutoCommit()) {
-                    st.execute("reset lock_timeout");
-                }
             }
+            // the time-out is for this wait only: in a transaction too, the sync's own statements keep the session's
+            st.execute("reset lock_timeout");
         }
         return () -> {
             try (Statement st = c.createStatement()) {
