@@ -14,14 +14,30 @@ public final class NodeConfig {
     private final String user;
     private final String password;
     private final String jndiName;
+    private final DatabaseUrl replicationUrl;
 
-    NodeConfig(Node node, String urlProperty, DatabaseUrl url, String user, String password, String jndiName) {
+    NodeConfig(Node node, String urlProperty, DatabaseUrl url, String user, String password, String jndiName,
+               DatabaseUrl replicationUrl) {
         this.node = Objects.requireNonNull(node);
         this.urlProperty = urlProperty;
         this.url = url;
         this.user = user;
         this.password = password;
         this.jndiName = jndiName;
+        this.replicationUrl = replicationUrl;
+    }
+
+    /** A node of {@code url} with the same credentials (the command line's {@code --primary URL} and the like). */
+    public NodeConfig withReplicationUrl(DatabaseUrl replication) {
+        return new NodeConfig(node, urlProperty, url, user, password, jndiName, replication);
+    }
+
+    /**
+     * {@code hibernate.redundancy.<node>.replication_url}: the direct address the other database's subscription
+     * connects to ({@code mirror.mode=native}), or null when not set.
+     */
+    public DatabaseUrl replicationUrl() {
+        return replicationUrl;
     }
 
     public Node node() {

@@ -17,7 +17,7 @@ public final class RedundancyConfig {
 
     public enum FailbackMode { AUTO, MANUAL }
 
-    public enum MirrorMode { ASYNC, SYNC, OFF }
+    public enum MirrorMode { ASYNC, SYNC, NATIVE, OFF }
 
     public enum MirrorScope { ALL, ANNOTATED }
 
@@ -121,7 +121,7 @@ public final class RedundancyConfig {
                 throw new RedundancyConfigException(prefix + "jndi", "Both " + prefix + "jndi and " + urlKey
                         + " are set; set one of them");
             }
-            return new NodeConfig(node, prefix + "jndi", null, user, password, jndi);
+            return new NodeConfig(node, prefix + "jndi", null, user, password, jndi, replicationUrl(r, prefix));
         }
         if (rawUrl == null) {
             if (required) {
@@ -136,7 +136,12 @@ public final class RedundancyConfig {
         }
         DatabaseUrl url = DatabaseUrl.parse(urlKey, rawUrl);
         return new NodeConfig(node, urlKey, url, user != null ? user : url.user(),
-                password != null ? password : url.password(), null);
+                password != null ? password : url.password(), null, replicationUrl(r, prefix));
+    }
+
+    private static DatabaseUrl replicationUrl(Reader r, String prefix) {
+        String raw = r.rawString(prefix + "replication_url");
+        return raw == null || raw.isBlank() ? null : DatabaseUrl.parse(prefix + "replication_url", raw);
     }
 
     /** Builds the environment-variable-aware view of the settings, with typed, validated getters. */

@@ -25,6 +25,14 @@ public interface RedundancySettings {
     String SECONDARY_USER = PREFIX + "secondary.user";
     /** Password of the secondary; overrides the one in the URL. Never logged. */
     String SECONDARY_PASSWORD = PREFIX + "secondary.password";
+    /**
+     * {@code mirror.mode=native}: the primary's direct, non-pooled address for the secondary's subscription, same forms
+     * as {@link #PRIMARY_URL} (replication does not pass PgBouncer). Default: the primary's URL (a Neon
+     * {@code -pooler} host without {@code -pooler}); its user needs {@code REPLICATION}.
+     */
+    String PRIMARY_REPLICATION_URL = PREFIX + "primary.replication_url";
+    /** {@code mirror.mode=native}: the secondary's direct address for the primary's subscription; see {@link #PRIMARY_REPLICATION_URL}. */
+    String SECONDARY_REPLICATION_URL = PREFIX + "secondary.replication_url";
     /** JNDI name of a container DataSource for the primary (JTA deployments), instead of a URL. */
     String PRIMARY_JNDI = PREFIX + "primary.jndi";
     /** JNDI name of a container DataSource for the secondary (JTA deployments), instead of a URL. */
@@ -51,7 +59,12 @@ public interface RedundancySettings {
     /** {@code auto} (default): fail back once the primary is healthy again; {@code manual}: only on {@code failback()}. */
     String FAILBACK = PREFIX + "failback";
 
-    /** {@code async} (default), {@code sync} or {@code off}. Environment: {@code DB_MIRROR_MODE}. */
+    /**
+     * {@code async} (default), {@code sync}, {@code native} or {@code off}. Environment: {@code DB_MIRROR_MODE}.
+     * {@code native}: PostgreSQL's own logical replication (a publication on each database, a subscription on the
+     * other) carries every change; the plugin sets it up, fences, aligns sequences at a switch and holds failback
+     * until the secondary's changes have arrived. Needs {@code wal_level=logical} and PostgreSQL 16+ on both.
+     */
     String MIRROR_MODE = PREFIX + "mirror.mode";
     /** {@code all} (default) or {@code annotated} (only entities with {@code @EntityListeners(MirrorListener.class)}). */
     String MIRROR_SCOPE = PREFIX + "mirror.scope";

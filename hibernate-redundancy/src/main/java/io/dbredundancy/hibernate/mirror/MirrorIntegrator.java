@@ -44,6 +44,9 @@ public final class MirrorIntegrator implements Integrator {
         }
         // parsed once per unit: the core's, when the host is the plugin's
         RedundancyConfig config = host.config() != null ? host.config() : RedundancyConfig.from(settings);
+        if (config.mirrorMode() == MirrorMode.NATIVE) {
+            return; // PostgreSQL's logical replication carries the changes (NativeIntegrator)
+        }
         if (config.mirrorMode() == MirrorMode.OFF || !config.redundancyEnabled() || !host.redundancyEnabled()) {
             LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Mirror off ("
                     + (config.mirrorMode() == MirrorMode.OFF ? RedundancySettings.MIRROR_MODE + "=off" : "no secondary")
@@ -146,7 +149,7 @@ public final class MirrorIntegrator implements Integrator {
     }
 
     /** Hibernate's sequence generators as [{"seq","table","column","pad"}], for aligning sequences to rows. */
-    static String sequenceGenerators(SessionFactoryImplementor sf) {
+    public static String sequenceGenerators(SessionFactoryImplementor sf) {
         StringBuilder sequences = new StringBuilder("[");
         sf.getMappingMetamodel().forEachEntityDescriptor(p -> {
             if (p.getGenerator() instanceof SequenceStyleGenerator g && p instanceof AbstractEntityPersister aep

@@ -232,28 +232,7 @@ public final class MirrorRuntime implements AutoCloseable {
                 return true;
             }
             try (Connection c = host.dataSource(node).getConnection()) {
-                int version = 0;
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                        "SELECT CASE WHEN to_regproc('redundancy_mirror_schema_version') IS NULL THEN 0"
-                                + " ELSE 1 END")) {
-                    rs.next();
-                    if (rs.getInt(1) == 1) {
-                        try (ResultSet rv = st.executeQuery("SELECT redundancy_mirror_schema_version()")) {
-                            rv.next();
-                            version = rv.getInt(1);
-                        }
-                    }
-                }
-                if (version < SCHEMA_VERSION) {
-                    long start = System.nanoTime();
-                    io.dbredundancy.hibernate.sync.Migrations.apply(c, io.dbredundancy.hibernate.sync.Migrations.LIBRARY_CHANGELOG,
-                            MirrorRuntime.class.getClassLoader());
-                    if (!c.getAutoCommit()) {
-                        c.commit();
-                    }
-                    LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Library tables (" + io.dbredundancy.hibernate.sync.Migrations.LIBRARY_CHANGELOG
-                            + ") applied to the " + node.id() + " database in " + (System.nanoTime() - start) / 1_000_000 + " ms");
-                }
+                ensureLibrarySchema(c, node);
                 schemaReady.put(node, true);
                 return true;
             } catch (SQLException e) {
@@ -264,6 +243,35 @@ public final class MirrorRuntime implements AutoCloseable {
                         + " database: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
                 return false;
             }
+        }
+    }
+
+    /**
+     * Applies the library's changelog on {@code c} when its version check ({@code redundancy_mirror_schema_version()})
+     * reports an older one or none; commits when {@code c} is not in auto-commit. {@code node} is for the log.
+     */
+    public static void ensureLibrarySchema(Connection c, Node node) throws Exception {
+        int version = 0;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT CASE WHEN to_regproc('redundancy_mirror_schema_version') IS NULL THEN 0"
+                        + " ELSE 1 END")) {
+            rs.next();
+            if (rs.getInt(1) == 1) {
+                try (ResultSet rv = st.executeQuery("SELECT redundancy_mirror_schema_version()")) {
+                    rv.next();
+                    version = rv.getInt(1);
+                }
+            }
+        }
+        if (version < SCHEMA_VERSION) {
+            long start = System.nanoTime();
+            io.dbredundancy.hibernate.sync.Migrations.apply(c, io.dbredundancy.hibernate.sync.Migrations.LIBRARY_CHANGELOG,
+                    MirrorRuntime.class.getClassLoader());
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] Library tables (" + io.dbredundancy.hibernate.sync.Migrations.LIBRARY_CHANGELOG
+                    + ") applied to the " + node.id() + " database in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         }
     }
 
@@ -396,46 +404,12 @@ public final class MirrorRuntime implements AutoCloseable {
      * {@code margin} allocation blocks.
      */
     public int alignToOwnRows(Node to, long margin) {
-        try (Connection dst = host.dataSource(to).getConnection();
-             PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences_to_rows(?::jsonb, ?)")) {
-            ps.setString(1, sequenceGenerators());
-            ps.setLong(2, margin);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            warnNotAligned(to, e);
-            return 0;
-        }
+        return SequenceAligner.toOwnRows(host.dataSource(to), to, sequenceGenerators(), margin);
     }
 
     /** Moves {@code to}'s sequences past the other node's sequences; 0 when the other node does not answer. */
     public int alignToOther(Node to) {
-        String positions;
-        try (Connection src = host.dataSource(to.other()).getConnection(); Statement st = src.createStatement();
-             ResultSet rs = st.executeQuery("SELECT redundancy_sequence_positions()::text")) {
-            rs.next();
-            positions = rs.getString(1);
-        } catch (SQLException e) {
-            return 0; // the other node is down: the rows it sent are all we know
-        }
-        try (Connection dst = host.dataSource(to).getConnection();
-             PreparedStatement ps = dst.prepareStatement("SELECT redundancy_align_sequences(?::jsonb)")) {
-            ps.setString(1, positions);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            warnNotAligned(to, e);
-            return 0;
-        }
-    }
-
-    private static void warnNotAligned(Node to, SQLException e) {
-        LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] Could not align the sequences of " + to.id()
-                + " at the switch: " + io.dbredundancy.hibernate.DatabaseUrl.mask(String.valueOf(e.getMessage())));
+        return SequenceAligner.toOther(host.dataSource(to.other()), host.dataSource(to), to);
     }
 
     /** After the switch to {@code to} in {@code epoch}: records the epoch in both databases (where reachable). */

@@ -66,7 +66,17 @@ public record RedundancyStatus(
      * @param lagMs ms since the oldest unapplied commit (0 when nothing is pending)
      */
     public record MirrorStatus(String mode, long pending, long lagMs, Instant lastApplied, long conflicts,
-                               long parked, double appliedPerSecond, String note) {
+                               long parked, double appliedPerSecond, String note, java.util.List<Replication> replication) {
+
+        public MirrorStatus {
+            replication = replication == null ? java.util.List.of() : java.util.List.copyOf(replication);
+        }
+
+        /** The journal modes: no per-direction replication details. */
+        public MirrorStatus(String mode, long pending, long lagMs, Instant lastApplied, long conflicts,
+                            long parked, double appliedPerSecond, String note) {
+            this(mode, pending, lagMs, lastApplied, conflicts, parked, appliedPerSecond, note, java.util.List.of());
+        }
 
         public static MirrorStatus off() {
             return new MirrorStatus("off", 0, 0, null, 0, 0, 0, null);
@@ -82,6 +92,41 @@ public record RedundancyStatus(
                     .field("appliedPerSecond", appliedPerSecond);
             if (note != null) {
                 j.field("note", note);
+            }
+            if (!replication.isEmpty()) {
+                StringBuilder a = new StringBuilder("[");
+                for (Replication r : replication) {
+                    if (a.length() > 1) {
+                        a.append(',');
+                    }
+                    Json e = new Json().open();
+                    r.write(e);
+                    a.append(e.close());
+                }
+                j.raw("replication", a.append(']').toString());
+            }
+        }
+    }
+
+    /**
+     * One direction of {@code mirror.mode=native}: the subscription on {@code to} that receives {@code from}'s changes.
+     *
+     * @param state     {@code streaming}, {@code syncing} (initial copy), {@code stopped} (disabled, usually after
+     *                  an apply error such as a unique violation), {@code missing} (not set up) or {@code unknown}
+     *                  (a database did not answer)
+     * @param lagBytes  WAL the publisher has written that the subscriber has not confirmed (-1: unknown)
+     * @param lagMs     the publisher's replay lag (0 when idle, -1: unknown)
+     * @param errors    apply and initial-copy errors the subscription has counted
+     * @param lastError why it stopped, or null
+     */
+    public record Replication(String from, String to, String subscription, String state, long lagBytes, long lagMs,
+                              long errors, String lastError) {
+
+        void write(Json j) {
+            j.field("from", from).field("to", to).field("subscription", subscription).field("state", state)
+                    .field("lagBytes", lagBytes).field("lagMs", lagMs).field("errors", errors);
+            if (lastError != null) {
+                j.field("lastError", lastError);
             }
         }
     }

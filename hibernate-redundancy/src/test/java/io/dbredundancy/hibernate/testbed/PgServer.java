@@ -61,6 +61,7 @@ public final class PgServer implements AutoCloseable {
     private final Path logFile;
     private final Launch launch;
     private final String password;
+    private final Map<String, String> settings;
     private volatile int port;
     private volatile Path binDir;
     private volatile EmbeddedPostgres embedded;
@@ -68,8 +69,11 @@ public final class PgServer implements AutoCloseable {
     private volatile boolean frozen;
     private volatile boolean closed;
 
-    private PgServer(String name, Launch launch) throws IOException {
+    private PgServer(String name, Launch launch, Map<String, String> extra) throws IOException {
         this.name = name;
+        Map<String, String> all = new LinkedHashMap<>(SETTINGS);
+        all.putAll(extra);
+        this.settings = Map.copyOf(all);
         this.launch = launch;
         this.baseDir = Files.createTempDirectory("pgtestbed-" + name + "-");
         this.dataDir = baseDir.resolve("data");
@@ -81,15 +85,24 @@ public final class PgServer implements AutoCloseable {
 
     /** Starts a fresh server (initdb + start) on a free port. {@code name} appears in paths and the password. */
     public static PgServer start(String name) {
-        return start(name, Launch.detect());
+        return start(name, Launch.detect(), Map.of());
+    }
+
+    /** As {@link #start(String)}, with server settings added to (or replacing) the bed's: {@code wal_level=logical}. */
+    public static PgServer start(String name, Map<String, String> settings) {
+        return start(name, Launch.detect(), settings);
     }
 
     static PgServer start(String name, Launch launch) {
+        return start(name, launch, Map.of());
+    }
+
+    static PgServer start(String name, Launch launch, Map<String, String> extra) {
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             PgServer server = null;
             try {
-                server = new PgServer(name, launch);
+                server = new PgServer(name, launch, extra);
                 server.port = freePort();
                 server.initAndStart();
                 Cleanup.register(server);
@@ -106,7 +119,7 @@ public final class PgServer implements AutoCloseable {
 
     private void initAndStart() throws IOException {
         if (launch == Launch.DOCKER) {
-            docker = new DockerPostgres(port, password, SETTINGS);
+            docker = new DockerPostgres(port, password, settings);
             awaitLogin(START_WAIT);
             return;
         }
@@ -123,7 +136,7 @@ public final class PgServer implements AutoCloseable {
                     .setPGStartupWait(START_WAIT)
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-            SETTINGS.forEach(builder::setServerConfig);
+            settings.forEach(builder::setServerConfig);
             builder.setServerConfig("unix_socket_directories", dataDir.toString());
             embedded = builder.start();
             binDir = Path.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(postmasterPid().orElseThrow()), "exe")).toString()).getParent();
@@ -378,7 +391,7 @@ public final class PgServer implements AutoCloseable {
             Proc.run(List.of("chown", "nobody:nogroup", logFile.toString()), Duration.ofSeconds(5), null);
         }
         StringBuilder opts = new StringBuilder("-p ").append(port).append(" -F");
-        SETTINGS.forEach((k, v) -> opts.append(" -c ").append(k).append('=').append(v));
+        settings.forEach((k, v) -> opts.append(" -c ").append(k).append('=').append(v));
         opts.append(" -c unix_socket_directories=").append(dataDir);
         try {
             pgCtl(START_WAIT.plusSeconds(10), "start", "-w", "-t", Long.toString(START_WAIT.toSeconds()),

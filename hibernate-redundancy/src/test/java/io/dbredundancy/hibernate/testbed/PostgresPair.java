@@ -29,14 +29,29 @@ public final class PostgresPair implements BeforeAllCallback, AfterAllCallback, 
     private volatile PgServer secondary;
     private volatile LinkProxy primaryProxy;
     private volatile LinkProxy secondaryProxy;
+    private final java.util.Map<String, String> settings;
+
+    public PostgresPair() {
+        this(java.util.Map.of());
+    }
+
+    /** A pair whose servers run with {@code settings} on top of the bed's (logical replication, say). */
+    public PostgresPair(java.util.Map<String, String> settings) {
+        this.settings = java.util.Map.copyOf(settings);
+    }
+
+    /** The settings of a pair for {@code mirror.mode=native}: {@code wal_level=logical} and its senders and slots. */
+    public static java.util.Map<String, String> logical() {
+        return java.util.Map.of("wal_level", "logical", "max_wal_senders", "10", "max_replication_slots", "10");
+    }
 
     /** Starts both servers (in parallel). Returns this. */
     public synchronized PostgresPair start() {
         if (primary != null) {
             return this;
         }
-        CompletableFuture<PgServer> p = CompletableFuture.supplyAsync(() -> PgServer.start("primary"));
-        CompletableFuture<PgServer> s = CompletableFuture.supplyAsync(() -> PgServer.start("secondary"));
+        CompletableFuture<PgServer> p = CompletableFuture.supplyAsync(() -> PgServer.start("primary", settings));
+        CompletableFuture<PgServer> s = CompletableFuture.supplyAsync(() -> PgServer.start("secondary", settings));
         try {
             primary = p.join();
             secondary = s.join();
