@@ -151,17 +151,12 @@ public final class NativeReplication {
         }
     }
 
-    /** The published tables of {@code c}'s database; those without a key each add a problem. */
+    /** The published tables of {@code c}'s database. */
     private static Set<String> tables(Connection c, List<String> problems, Node n) throws SQLException {
         Set<String> tables = new LinkedHashSet<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(NativeSql.USER_TABLES)) {
             while (rs.next()) {
                 tables.add(rs.getString(1));
-                if (!rs.getBoolean(3)) {
-                    problems.add(n.id() + ": table " + rs.getString(1) + " has no primary key: replication cannot apply"
-                            + " its updates and deletes; add one (or ALTER TABLE " + rs.getString(1)
-                            + " REPLICA IDENTITY FULL)");
-                }
             }
         }
         return tables;
@@ -331,13 +326,32 @@ public final class NativeReplication {
             }
             st.execute(NativeSql.MARKER_TABLE);
             st.execute(NativeSql.FENCE_FUNCTION);
+            List<String> unidentified = new ArrayList<>();
             try (ResultSet rs = st.executeQuery(NativeSql.USER_TABLES)) {
                 while (rs.next()) {
                     tables.add(rs.getString(1));
+                    if (!rs.getBoolean(3)) {
+                        unidentified.add(rs.getString(1));
+                    }
                 }
             }
             for (String t : tables) {
                 st.execute(NativeSql.fenceTrigger(ident(t)));
+            }
+            // a table without a primary key (a Set element collection, say): its updates and deletes are matched on
+            // the whole row
+            for (String t : unidentified) {
+                st.execute("ALTER TABLE " + ident(t) + " REPLICA IDENTITY FULL");
+                lines.add(n.id() + ": table " + t + " has no primary key: REPLICA IDENTITY FULL set, so replication can"
+                        + " apply its updates and deletes");
+            }
+            try (ResultSet rs = st.executeQuery(NativeSql.LARGE_OBJECT_COLUMNS)) {
+                while (rs.next()) {
+                    String line = n.id() + ": column " + rs.getString(1) + "." + rs.getString(2) + " holds large-object"
+                            + " oids, whose contents logical replication does not carry: map it as bytea"
+                            + " (@JdbcTypeCode(SqlTypes.VARBINARY)) to have them replicated";
+                    lines.add(line);
+                }
             }
             List<String> all = new ArrayList<>(tables);
             all.add(NativeSql.MARKER);
@@ -424,13 +438,13 @@ public final class NativeReplication {
             if (enabled == null) {
                 st.execute("CREATE SUBSCRIPTION " + ident(sub) + " CONNECTION "
                         + literal(conninfo(nodes.get(target.other()), sub)) + " PUBLICATION " + ident(names.publication())
-                        + " WITH (origin = none, copy_data = " + copy + ", disable_on_error = true)");
+                        + " WITH (origin = none, copy_data = " + copy + ")");
                 lines.add(target.id() + ": subscription " + sub + " to the " + target.other().id()
                         + (copy ? " (copying its rows first)" : ""));
             } else if (enabled) {
                 st.execute("ALTER SUBSCRIPTION " + ident(sub) + " REFRESH PUBLICATION WITH (copy_data = " + copy + ")");
             } else {
-                lines.add(target.id() + ": subscription " + sub + " is stopped (disabled after an error): not refreshed;"
+                lines.add(target.id() + ": subscription " + sub + " is stopped (disabled): not refreshed;"
                         + " see redundancy native status");
                 LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] " + lines.get(lines.size() - 1));
             }
@@ -584,13 +598,16 @@ public final class NativeReplication {
                         errors = rs.getLong(2);
                         if (!rs.getBoolean(1)) {
                             state = "stopped";
-                            lastError = "disabled" + (errors > 0 ? " after " + errors + " apply error(s), a conflict such"
-                                    + " as a unique violation: the " + target.id() + " server's log names the row; fix"
-                                    + " it, then run redundancy native resume" : "");
+                            lastError = "disabled (ALTER SUBSCRIPTION … DISABLE): run redundancy native resume";
                         } else if (rs.getLong(3) > 0) {
                             state = "syncing";
                         } else if (rs.getLong(4) == 0) {
-                            state = "connecting";
+                            // PostgreSQL restarts a failed apply worker every wal_retrieve_retry_interval (5 s): the
+                            // publisher is down, or applying a change fails (a unique violation, say) and will again
+                            state = "waiting";
+                            lastError = errors > 0 ? errors + " apply error(s) so far: the publisher does not answer, or a"
+                                    + " change cannot be applied (a conflict such as a unique violation; the " + target.id()
+                                    + " server's log names the row, and the subscription resumes once it is fixed)" : null;
                         } else {
                             state = "streaming";
                         }

@@ -57,6 +57,8 @@ public final class NativeRuntime implements AutoCloseable {
     private final String holder;
     private final int timeoutS;
     private final Map<Node, Connection> connections = new EnumMap<>(Node.class);
+    /** Per subscription: its error count at the last poll that reached its publisher while its worker was down. */
+    private final Map<String, Long> errorsWhileWaiting = new java.util.HashMap<>();
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicLong tokens = new AtomicLong(System.currentTimeMillis());
     private volatile List<RedundancyStatus.Replication> directions = List.of();
@@ -121,7 +123,8 @@ public final class NativeRuntime implements AutoCloseable {
         }
         try {
             NativeReplication.Report report = replication.setup(Duration.ofSeconds(atStart ? 60 : 5));
-            report.lines().forEach(l -> LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] native: " + l));
+            report.lines().forEach(l -> LOG.log(l.contains("does not carry") ? System.Logger.Level.WARNING
+                    : System.Logger.Level.INFO, "[DB-Redundancy] native: " + l));
             setUp = true;
         } catch (NativeReplication.SetupException e) {
             boolean unreachable = e.problems().stream().anyMatch(p -> p.contains(": cannot connect ("));
@@ -240,12 +243,15 @@ public final class NativeRuntime implements AutoCloseable {
                     live.put(n, c);
                 }
             }
-            List<RedundancyStatus.Replication> now = replication.status(live);
+            List<RedundancyStatus.Replication> now = new java.util.ArrayList<>();
+            for (RedundancyStatus.Replication d : replication.status(live)) {
+                now.add(failing(d, d.lagBytes() >= 0)); // the lag is read on the publisher
+            }
             for (RedundancyStatus.Replication d : now) {
                 String before = directions.stream().filter(o -> o.subscription().equals(d.subscription()))
                         .map(RedundancyStatus.Replication::state).findFirst().orElse(null);
-                if (!d.state().equals(before) && ("stopped".equals(d.state()) || "streaming".equals(d.state()))) {
-                    LOG.log("stopped".equals(d.state()) ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                if (!d.state().equals(before) && (STOPPED.contains(d.state()) || "streaming".equals(d.state()))) {
+                    LOG.log(STOPPED.contains(d.state()) ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                             "[DB-Redundancy] native replication " + d.from() + " -> " + d.to() + " (" + d.subscription()
                                     + "): " + d.state() + (d.lastError() != null ? ": " + d.lastError() : ""));
                 }
@@ -267,6 +273,29 @@ public final class NativeRuntime implements AutoCloseable {
             polling.set(false);
             schedulePoll(POLL_MS);
         }
+    }
+
+    private static final java.util.Set<String> STOPPED = java.util.Set.of("stopped", "failing");
+
+    /**
+     * A subscription whose worker is down while its publisher answers, and whose error count grew between two such
+     * polls, fails to apply a change (PostgreSQL retries it every few seconds, and fails again): {@code failing}.
+     */
+    private RedundancyStatus.Replication failing(RedundancyStatus.Replication d, boolean publisherAnswers) {
+        if (!"waiting".equals(d.state()) || !publisherAnswers) {
+            if (!"waiting".equals(d.state())) {
+                errorsWhileWaiting.remove(d.subscription());
+            }
+            return d;
+        }
+        Long before = errorsWhileWaiting.putIfAbsent(d.subscription(), d.errors());
+        if (before == null || d.errors() <= before) {
+            return d;
+        }
+        return new RedundancyStatus.Replication(d.from(), d.to(), d.subscription(), "failing", d.lagBytes(), d.lagMs(),
+                d.errors(), "applying a change from the " + d.from() + " fails again and again (" + d.errors()
+                + " errors so far), a conflict such as a unique violation: the " + d.to() + " server's log names the"
+                + " row; once it is fixed the subscription resumes by itself");
     }
 
     private Connection connection(Node n) {

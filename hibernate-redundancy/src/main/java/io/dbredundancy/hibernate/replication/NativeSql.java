@@ -89,6 +89,12 @@ final class NativeSql {
             + " AND c.relname NOT LIKE 'redundancy\\_%' AND c.relname NOT LIKE 'databasechangelog%'"
             + " ORDER BY c.relname";
 
+    /** Columns of type {@code oid} in the current schema's user tables (large objects are not replicated). */
+    static final String LARGE_OBJECT_COLUMNS = "SELECT c.relname, a.attname FROM pg_attribute a"
+            + " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
+            + " AND a.atttypid = 'oid'::regtype AND c.relname NOT LIKE 'redundancy\\_%' ORDER BY 1, 2";
+
     /** Per-direction figures on the subscriber: enabled, errors, tables still in their initial copy. */
     static final String SUBSCRIBER_STATE = "SELECT s.subenabled,"
             + " coalesce((SELECT ss.apply_error_count + ss.sync_error_count FROM pg_stat_subscription_stats ss"
