@@ -69,7 +69,7 @@ public final class NativeReplication {
                 problems.addAll(serverProblems(n, c));
                 tables.put(n, tables(c, problems, n));
             } catch (SQLException e) {
-                problems.add(n.id() + ": cannot connect (" + DatabaseUrl.mask(String.valueOf(e.getMessage()))
+                problems.add(n.id() + ": cannot connect (" + reason(e)
                         + "): check " + nodes.get(n).urlProperty());
             }
             problems.addAll(replicationAddressProblems(n));
@@ -190,7 +190,7 @@ public final class NativeReplication {
         try (Connection ignored = DriverManager.getConnection(direct.jdbcUrl(), p)) {
             return List.of();
         } catch (SQLException e) {
-            String why = DatabaseUrl.mask(String.valueOf(e.getMessage()));
+            String why = reason(e);
             return List.of(n.id() + ": no replication connection to " + direct.host() + ":" + direct.port() + " as "
                     + user + " (" + why + "): the subscription needs a direct, non-pooled address with a"
                     + " REPLICATION role; set " + property);
@@ -241,6 +241,11 @@ public final class NativeReplication {
 
     private static void kv(StringBuilder b, String key, String value) {
         b.append(key).append("='").append(value.replace("\\", "\\\\").replace("'", "\\'")).append("' ");
+    }
+
+    /** The masked message of {@code e} on one line (a server's DETAIL comes on a line of its own). */
+    static String reason(Throwable e) {
+        return DatabaseUrl.mask(String.valueOf(e.getMessage())).replaceAll("\\s*\\R\\s*", " ").trim();
     }
 
     private static String literal(String s) {
@@ -303,7 +308,7 @@ public final class NativeReplication {
                 subscribe(target, copy.get(target), copyWait, lines);
             }
         } catch (SQLException e) {
-            throw new SetupException(List.of("setup stopped: " + DatabaseUrl.mask(String.valueOf(e.getMessage()))));
+            throw new SetupException(List.of("setup stopped: " + reason(e)));
         }
         return new Report(lines);
     }
@@ -513,11 +518,11 @@ public final class NativeReplication {
                     st.execute("ALTER SUBSCRIPTION " + ident(sub) + " SET (slot_name = NONE)");
                     st.execute("DROP SUBSCRIPTION " + ident(sub));
                     lines.add(target.id() + ": subscription " + sub + " dropped; its slot " + sub + " stays on the "
-                            + target.other().id() + " (" + DatabaseUrl.mask(String.valueOf(e.getMessage()))
+                            + target.other().id() + " (" + reason(e)
                             + "): run teardown again once it answers");
                 }
             } catch (SQLException e) {
-                lines.add(target.id() + ": not reached (" + DatabaseUrl.mask(String.valueOf(e.getMessage())) + ")");
+                lines.add(target.id() + ": not reached (" + reason(e) + ")");
             }
         }
         for (Node n : Node.values()) {
@@ -532,7 +537,7 @@ public final class NativeReplication {
                 st.execute("DROP TABLE IF EXISTS redundancy_native_marker, redundancy_native_node");
                 lines.add(n.id() + ": publication, fence and marker dropped");
             } catch (SQLException e) {
-                lines.add(n.id() + ": not reached (" + DatabaseUrl.mask(String.valueOf(e.getMessage())) + ")");
+                lines.add(n.id() + ": not reached (" + reason(e) + ")");
             }
         }
         return lines;
@@ -614,7 +619,7 @@ public final class NativeReplication {
                     }
                 }
             } catch (SQLException e) {
-                lastError = DatabaseUrl.mask(String.valueOf(e.getMessage()));
+                lastError = reason(e);
             }
         }
         long lagBytes = -1;

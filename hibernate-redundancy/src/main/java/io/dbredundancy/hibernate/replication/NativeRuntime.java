@@ -1,6 +1,5 @@
 package io.dbredundancy.hibernate.replication;
 
-import io.dbredundancy.hibernate.DatabaseUrl;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfigException;
@@ -152,7 +151,7 @@ public final class NativeRuntime implements AutoCloseable {
         } catch (SQLException ex) {
             LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] could not write the lease to the " + to.id()
                     + " at the switch (its fence refuses writes until the lease keeper does): "
-                    + DatabaseUrl.mask(String.valueOf(ex.getMessage())));
+                    + NativeReplication.reason(ex));
         }
         String g = generators.get();
         if (e.fromFailed()) {
