@@ -37,8 +37,31 @@ final class CheckCommand extends DbCommand {
         c.secondary().ifPresentOrElse(this::check,
                 () -> root.out.println("secondary: not configured (no --secondary, DATABASE_URL_SECONDARY): the"
                         + " application runs without redundancy"));
+        c.secondary().ifPresent(secondary -> checkNative(c));
         root.out.println(worst == ExitCodes.OK ? "All checks passed." : "Some checks failed (see the fixes above).");
         return worst;
+    }
+
+    /**
+     * The prerequisites of {@code mirror.mode=native}: failures when that is the configured mode, warnings otherwise
+     * (they tell what switching to it would need).
+     */
+    private void checkNative(RedundancyConfig c) {
+        boolean configured = c.mirrorMode() == RedundancyConfig.MirrorMode.NATIVE;
+        root.out.println("native replication (mirror.mode=native" + (configured ? ", configured" : ", not configured") + "):");
+        List<String> problems = new io.dbredundancy.hibernate.replication.NativeReplication(c.primary(),
+                c.secondary().orElseThrow(), "check", 5).problems().stream()
+                .filter(p -> !p.contains("publication redundancy_")).toList();
+        if (problems.isEmpty()) {
+            ok("native", "wal_level, slots, senders, roles, direct addresses and tables are ready");
+        }
+        for (String p : problems) {
+            if (configured) {
+                fail("native", p, ExitCodes.DIFFERENCES);
+            } else {
+                warn("native", p);
+            }
+        }
     }
 
     private void ok(String what, String detail) {

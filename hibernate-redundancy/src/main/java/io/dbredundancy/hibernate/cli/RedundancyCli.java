@@ -16,10 +16,10 @@ import java.util.Map;
  */
 @Command(name = "redundancy", mixinStandardHelpOptions = true, versionProvider = RedundancyCli.Version.class,
         description = "Primary/secondary PostgreSQL redundancy tools: status, check, failover, failback, sync,"
-                + " verify, repair, sequences, migrate.",
+                + " verify, repair, sequences, migrate, native.",
         subcommands = {StatusCommand.class, CheckCommand.class, LeaseCommands.Failover.class,
                 LeaseCommands.Failback.class, SyncCommands.Sync.class, SyncCommands.Verify.class,
-                SyncCommands.Repair.class, SyncCommands.Sequences.class, MigrateCommand.class},
+                SyncCommands.Repair.class, SyncCommands.Sequences.class, MigrateCommand.class, NativeCommands.class},
         footer = {"", "Connection: --primary/--secondary URLs, --config file.properties (hibernate.redundancy.* keys),"
                 + " or DATABASE_URL / DATABASE_URL_SECONDARY.",
                 "Exit codes: 0 ok, 1 differences found / check failed, 2 usage or configuration error,"

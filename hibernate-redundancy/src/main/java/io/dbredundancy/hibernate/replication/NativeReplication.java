@@ -67,6 +67,7 @@ public final class NativeReplication {
         for (Node n : Node.values()) {
             try (Connection c = open(n)) {
                 problems.addAll(serverProblems(n, c));
+                problems.addAll(otherUnits(n, c));
                 tables.put(n, tables(c, problems, n));
             } catch (SQLException e) {
                 problems.add(n.id() + ": cannot connect (" + reason(e)
@@ -134,6 +135,23 @@ public final class NativeReplication {
             if (!superuser && (version < MIN_VERSION || !rs.getBoolean(8) || !memberOf(c, "pg_create_subscription"))) {
                 problems.add(id + ": role " + user + " may not create the subscription: GRANT pg_create_subscription TO "
                         + user + ", and CREATE on the database (or use a superuser)");
+            }
+        }
+        return problems;
+    }
+
+    /** Another unit's publication on the same database would replicate the same tables twice. */
+    private List<String> otherUnits(Node n, Connection c) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT pubname FROM pg_publication WHERE pubname LIKE"
+                + " 'redundancy\\_%' AND pubname <> ?")) {
+            ps.setString(1, names.publication());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    problems.add(n.id() + ": publication " + rs.getString(1) + " of another unit already replicates this"
+                            + " database: name that unit (--unit " + rs.getString(1).substring("redundancy_".length())
+                            + "), or run redundancy native teardown for it first");
+                }
             }
         }
         return problems;
