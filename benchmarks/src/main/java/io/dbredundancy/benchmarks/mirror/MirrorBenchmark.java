@@ -54,6 +54,8 @@ public final class MirrorBenchmark {
 
     private final Config config;
     private final Map<MirrorSide, Unit> units = new EnumMap<>(MirrorSide.class);
+    private PgServer primary;
+    private PgServer secondary;
     private CpuMeter cpu;
     private volatile LagSampler activeSampler;
 
@@ -205,7 +207,10 @@ public final class MirrorBenchmark {
 
     private void run() throws Exception {
         Instant began = Instant.now();
-        try (PostgresPair pg = new PostgresPair().start()) {
+        // logical WAL for every side: the native side needs it, and the plain baseline runs on the same servers
+        try (PostgresPair pg = new PostgresPair(PostgresPair.logical()).start()) {
+            primary = pg.primary();
+            secondary = pg.secondary();
             cpu = new CpuMeter(() -> pg.primary().postmasterPid().orElse(-1L), () -> pg.secondary().postmasterPid().orElse(-1L));
             for (MirrorSide side : MirrorSide.values()) {
                 for (PgServer s : List.of(pg.primary(), pg.secondary())) {
@@ -301,6 +306,11 @@ public final class MirrorBenchmark {
         CpuMeter.Reading cpu0 = cpu.read();
         WriterLoad.Result load = WriterLoad.run(u.emf(), w, config.threads, config.slice, rate, seed,
                 () -> u.mirror() == null ? 0 : u.mirror().stats().appliedTotal());
+        if (side == MirrorSide.NATIVE) {
+            long[] drain = nativeDrain(u, config.drainTimeout);
+            CpuMeter.Reading used = cpu.read().minus(cpu0);
+            return new Slice(side, round, rate, load, 0, 0, drain[0], drain[1], null, -1, used);
+        }
         if (u.mirror() == null) {
             CpuMeter.Reading used = cpu.read().minus(cpu0);
             return new Slice(side, round, rate, load, 0, 0, -1, -1, null, -1, used);
@@ -325,6 +335,41 @@ public final class MirrorBenchmark {
         long[] lag = u.lag().samples();
         long p99 = lag == null ? u.lag().runtimeP99() : percentile(lag, 0.99);
         return new Slice(side, round, rate, load, appliedLoad, appliedAll, backlog, drainMs, lag, p99, used);
+    }
+
+    /**
+     * {@code mirror.mode=native} after a slice: the WAL its subscription has not confirmed (bytes, the backlog), and
+     * the ms until a marker committed on the primary now is on the secondary (commit order: everything before it is).
+     */
+    private long[] nativeDrain(Unit u, long timeoutS) throws InterruptedException {
+        String slot = io.dbredundancy.hibernate.replication.NativeNames.of("mirror-bench-native").subscriptionOn(Node.SECONDARY);
+        long token = System.nanoTime();
+        long backlog = -1;
+        long stopped = System.nanoTime();
+        try (java.sql.Connection p = primary.connect(MirrorSide.NATIVE.database());
+             java.sql.Connection s = secondary.connect(MirrorSide.NATIVE.database());
+             java.sql.Statement st = p.createStatement()) {
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint"
+                    + " FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
+                backlog = rs.next() ? rs.getLong(1) : -1;
+            }
+            st.executeUpdate("INSERT INTO redundancy_native_marker (node, token, written_at) VALUES ('bench', " + token
+                    + ", clock_timestamp()) ON CONFLICT (node) DO UPDATE SET token = EXCLUDED.token");
+            long deadline = stopped + TimeUnit.SECONDS.toNanos(timeoutS);
+            try (java.sql.PreparedStatement ps = s.prepareStatement("SELECT token FROM redundancy_native_marker WHERE node = 'bench'")) {
+                while (System.nanoTime() < deadline) {
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        if (rs.next() && rs.getLong(1) == token) {
+                            return new long[]{backlog, (System.nanoTime() - stopped) / 1_000_000};
+                        }
+                    }
+                    Thread.sleep(2);
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            System.out.println("warning: native drain not measured: " + e.getMessage());
+        }
+        return new long[]{backlog, -1};
     }
 
     /** The relay counts a batch just after deleting it from the journal: wait until the count stops moving. */
@@ -367,6 +412,10 @@ public final class MirrorBenchmark {
                 s.load().txPerSecond()));
         if (s.targetRate() > 0) {
             b.append(String.format(Locale.ROOT, " (cap %.1f)", s.targetRate()));
+        }
+        if (s.side() == MirrorSide.NATIVE) {
+            b.append(String.format(Locale.ROOT, "  backlog %d bytes  drain %s", s.backlog(),
+                    s.drainMs() < 0 ? "timeout" : s.drainMs() + " ms"));
         }
         if (s.side().mirrored()) {
             b.append(String.format(Locale.ROOT, "  applied %6.1f/s  backlog %5d  drain %s  lag p99 %d ms",

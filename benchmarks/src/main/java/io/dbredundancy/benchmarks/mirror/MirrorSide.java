@@ -21,7 +21,9 @@ enum MirrorSide {
     /** The plugin with {@code mirror.mode=async}: journal in the transaction, relay to the secondary. */
     ASYNC("async", "async"),
     /** The plugin with {@code mirror.mode=sync}: commit returns once the secondary has the change. */
-    SYNC("sync", "sync");
+    SYNC("sync", "sync"),
+    /** The plugin with {@code mirror.mode=native}: PostgreSQL's logical replication carries the changes. */
+    NATIVE("native", "native");
 
     static final Class<?>[] ENTITIES = {BenchItem.class, BenchOrder.class, BenchOrderLine.class};
 
@@ -44,6 +46,11 @@ enum MirrorSide {
     /** True for the sides whose changes a relay applies to the secondary. */
     boolean mirrored() {
         return this == ASYNC || this == SYNC;
+    }
+
+    /** True for the sides whose changes reach the secondary (a backlog and a drain time to report). */
+    boolean replicated() {
+        return mirrored() || this == NATIVE;
     }
 
     /** Creates this side's database and tables (Hibernate's schema export of {@link #ENTITIES}) on {@code server}. */

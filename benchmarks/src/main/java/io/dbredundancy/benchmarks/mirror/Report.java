@@ -89,7 +89,7 @@ final class Report {
 
     /** Backlog (entries) or drain time (ms) as median/max; a drain that timed out shows as "timeout". */
     private static String medMax(List<Slice> slices, boolean drain) {
-        if (!slices.get(0).side().mirrored()) {
+        if (!slices.get(0).side().replicated()) {
             return "-";
         }
         if (drain && slices.stream().anyMatch(s -> s.drainMs() < 0)) {
