@@ -41,6 +41,14 @@ public final class MeterNames {
     public static final String MIRROR_CONFLICTS = "db.redundancy.mirror.conflicts";
     /** Gauge: journal entries the relay could not apply and set aside. */
     public static final String MIRROR_PARKED = "db.redundancy.mirror.parked";
+    /** Gauge per {@code direction} (to_secondary|to_primary), {@code mirror.mode=native}: WAL not confirmed by the subscription. */
+    public static final String REPLICATION_LAG_BYTES = "db.redundancy.replication.lag.bytes";
+    /** Gauge (ms) per {@code direction}, {@code mirror.mode=native}: the publisher's replay lag of the subscription. */
+    public static final String REPLICATION_LAG = "db.redundancy.replication.lag";
+    /** Gauge per {@code direction}, {@code mirror.mode=native}: apply and copy errors the subscription counted. */
+    public static final String REPLICATION_ERRORS = "db.redundancy.replication.errors";
+    /** Gauge per {@code direction}, {@code mirror.mode=native}: 1 while the subscription streams, else 0. */
+    public static final String REPLICATION_STREAMING = "db.redundancy.replication.streaming";
     /** Counter, tag {@code kind}: rows copied or repaired by sync runs. */
     public static final String SYNC_ROWS = "db.redundancy.sync.rows";
     /** Timer, tags {@code kind}, {@code result}: duration of sync and verify runs. */

@@ -93,11 +93,45 @@ public final class RedundancyMetrics implements MeterBinder {
                 .tags(tags).description("Rows changed on both sides; the losing image is kept").register(registry);
         Gauge.builder(MeterNames.MIRROR_PARKED, this, m -> valueOr(m.snapshot(), s -> (double) s.mirror().parked()))
                 .tags(tags).description("Journal entries set aside after failing to apply").register(registry);
+        RedundancyStatus now = snapshot();
+        if (now != null && "native".equals(now.mirror().mode())) {
+            for (Node to : Node.values()) {
+                replicationGauges(registry, to);
+            }
+        }
         // counters exist from the start (at 0) so dashboards and alerts see them before the first switch
         switchCounter(registry, MeterNames.FAILOVERS, "none");
         switchCounter(registry, MeterNames.FAILBACKS, "none");
         syncRows(registry, "incremental");
         snapshot();
+    }
+
+    /** {@code mirror.mode=native}: the direction into {@code to}, from its subscription's figures in the status. */
+    private void replicationGauges(MeterRegistry registry, Node to) {
+        Tags t = tags.and(MeterNames.TAG_DIRECTION, "to_" + to.id());
+        Gauge.builder(MeterNames.REPLICATION_LAG_BYTES, this, m -> direction(m.snapshot(), to, d -> (double) d.lagBytes()))
+                .tags(t).baseUnit("bytes").description("WAL the subscription has not confirmed").register(registry);
+        Gauge.builder(MeterNames.REPLICATION_LAG, this, m -> direction(m.snapshot(), to, d -> (double) d.lagMs()))
+                .tags(t).baseUnit("milliseconds").description("Replay lag of the subscription").register(registry);
+        Gauge.builder(MeterNames.REPLICATION_ERRORS, this, m -> direction(m.snapshot(), to, d -> (double) d.errors()))
+                .tags(t).description("Apply and copy errors of the subscription").register(registry);
+        Gauge.builder(MeterNames.REPLICATION_STREAMING, this,
+                        m -> direction(m.snapshot(), to, d -> "streaming".equals(d.state()) ? 1.0 : 0.0))
+                .tags(t).description("1 while the subscription streams").register(registry);
+    }
+
+    private static double direction(RedundancyStatus s, Node to,
+                                    java.util.function.ToDoubleFunction<RedundancyStatus.Replication> value) {
+        if (s == null) {
+            return Double.NaN;
+        }
+        for (RedundancyStatus.Replication d : s.mirror().replication()) {
+            if (d.to().equals(to.id())) {
+                double v = value.applyAsDouble(d);
+                return v < 0 ? Double.NaN : v;
+            }
+        }
+        return Double.NaN;
     }
 
     /** Reports a switch: {@code failover} (to the secondary) or {@code failback} (to the primary). */

@@ -125,6 +125,12 @@ public final class NativeRuntime implements AutoCloseable {
             report.lines().forEach(l -> LOG.log(l.contains("does not carry") ? System.Logger.Level.WARNING
                     : System.Logger.Level.INFO, "[DB-Redundancy] native: " + l));
             setUp = true;
+            Node active = core.state().active().node();
+            if (active != null) {
+                for (Node n : Node.values()) {
+                    writeLease(n, core.state().epoch(), active, "after the setup");
+                }
+            }
         } catch (NativeReplication.SetupException e) {
             boolean unreachable = e.problems().stream().anyMatch(p -> p.contains(": cannot connect ("));
             if (atStart && !unreachable) {
@@ -146,19 +152,27 @@ public final class NativeRuntime implements AutoCloseable {
         if (to == null) {
             return;
         }
-        try (Connection c = Endpoint.open(core.config().node(to), timeoutS, timeoutS, "db-redundancy-lease")) {
-            LeaseProtocol.propose(c, e.epoch(), to, holder, core.state().manualHold());
-        } catch (SQLException ex) {
-            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] could not write the lease to the " + to.id()
-                    + " at the switch (its fence refuses writes until the lease keeper does): "
-                    + NativeReplication.reason(ex));
-        }
+        writeLease(to, e.epoch(), to, "at the switch");
         String g = generators.get();
         if (e.fromFailed()) {
             SequenceAligner.toOwnRows(core.dataSource(to), to, g, FAILED_NODE_MARGIN);
         } else {
             SequenceAligner.toOwnRows(core.dataSource(to), to, g, 1);
             SequenceAligner.toOther(core.dataSource(to.other()), core.dataSource(to), to);
+        }
+    }
+
+    /**
+     * Writes the lease {@code (epoch, active)} into {@code db} now (the lease keeper renews it every health interval,
+     * but its first look may come a few periods after the library's tables appeared): the fence reads it.
+     */
+    private void writeLease(Node db, long epoch, Node active, String when) {
+        try (Connection c = Endpoint.open(core.config().node(db), timeoutS, timeoutS, "db-redundancy-lease")) {
+            LeaseProtocol.propose(c, epoch, active, holder, core.state().manualHold());
+        } catch (SQLException ex) {
+            LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] could not write the lease to the " + db.id() + " "
+                    + when + " (its fence lets writes pass or refuses them by the lease it has until the lease keeper"
+                    + " writes it): " + NativeReplication.reason(ex));
         }
     }
 

@@ -62,10 +62,15 @@ class NativeModeTest {
 
     @BeforeEach
     void open() {
+        unit = open(Map.of());
+    }
+
+    private static MirrorUnit open(Map<String, Object> extra) {
         // the primary's subscription reaches the secondary through a proxy, so a test can hold that direction back
-        unit = new MirrorUnit(pg, "native", Map.of(RedundancySettings.MIRROR_MODE, "native",
-                RedundancySettings.SECONDARY_REPLICATION_URL, pg.secondaryProxy().jdbcUrl(MirrorUnit.DB)),
-                MirrorFixture.MODEL);
+        Map<String, Object> settings = new java.util.HashMap<>(Map.of(RedundancySettings.MIRROR_MODE, "native",
+                RedundancySettings.SECONDARY_REPLICATION_URL, pg.secondaryProxy().jdbcUrl(MirrorUnit.DB)));
+        settings.putAll(extra);
+        return new MirrorUnit(pg, "native", settings, MirrorFixture.MODEL);
     }
 
     @AfterEach
@@ -117,6 +122,13 @@ class NativeModeTest {
             assertThat(direction("primary").state()).isEqualTo("streaming");
         });
         assertThat(unit.redundancy.status().toJson()).contains("\"replication\":[").contains("\"state\":\"streaming\"");
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        new io.dbredundancy.hibernate.metrics.RedundancyMetrics(unit.redundancy::status).bindTo(registry);
+        for (String direction : List.of("to_secondary", "to_primary")) {
+            assertThat(registry.get("db.redundancy.replication.streaming").tag("direction", direction).gauge().value()).isEqualTo(1.0);
+            assertThat(registry.get("db.redundancy.replication.lag.bytes").tag("direction", direction).gauge().value())
+                    .isGreaterThanOrEqualTo(0);
+        }
 
         // a write on the standby, from any client, is refused by its lease
         try (Connection c = pg.secondary().connect(MirrorUnit.DB); Statement st = c.createStatement()) {
@@ -205,6 +217,63 @@ class NativeModeTest {
         unit.awaitIdentical(30);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(direction("secondary").state()).isEqualTo("streaming"));
+    }
+
+    @Test
+    void sigstopOfThePrimaryUnderLoadLosesNothingAndBothAreIdenticalAfterFailback() throws Exception {
+        Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<Future<?>> writers = new ArrayList<>();
+        try {
+            for (int t = 0; t < 2; t++) {
+                Random random = new Random(SEED + 10 + t);
+                writers.add(pool.submit(() -> {
+                    while (!stop.get()) {
+                        try {
+                            acknowledged.add(customerWithOrder("stop-" + random.nextInt(1_000_000)));
+                        } catch (RuntimeException e) {
+                            sleep(20);
+                        }
+                    }
+                }));
+            }
+            Thread.sleep(1_000);
+            pg.primary().freeze();
+            unit.awaitActive("secondary", 15);
+            Thread.sleep(1_500);
+            pg.primary().thaw();
+            unit.awaitActive("primary", 60);
+            Thread.sleep(1_000);
+        } finally {
+            stop.set(true);
+            for (Future<?> f : writers) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+        }
+        unit.awaitIdentical(60);
+        for (Node n : Node.values()) {
+            long present = unit.count(n, "SELECT count(*) FROM customer WHERE id = ANY ('{"
+                    + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])");
+            assertThat(present).as("acknowledged writes on the " + n + " (seed " + SEED + ")").isEqualTo(acknowledged.size());
+        }
+    }
+
+    @Test
+    void aTableTheSchemaStepAddsIsReplicatedAfterTheNextStart() throws Exception {
+        unit.close();
+        for (Node n : Node.values()) {
+            try (Connection c = unit.server(n).connect(MirrorUnit.DB); Statement st = c.createStatement()) {
+                st.execute("DROP TABLE IF EXISTS native_extra");
+            }
+        }
+        unit = open(Map.of(RedundancySettings.SCHEMA_CHANGELOG, "db/native-test/changelog.xml"));
+        try (Connection c = pg.primary().connect(MirrorUnit.DB); Statement st = c.createStatement()) {
+            st.executeUpdate("INSERT INTO native_extra VALUES (1, 'added by the schema step')");
+        }
+        unit.awaitIdentical(30);
+        assertThat(unit.count(Node.SECONDARY, "SELECT count(*) FROM native_extra")).isEqualTo(1);
     }
 
     /** Runs {@code sql} on the secondary as a change of another replication origin, so it is not published. */
