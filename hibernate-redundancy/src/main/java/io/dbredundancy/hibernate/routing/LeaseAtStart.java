@@ -5,14 +5,13 @@ import io.dbredundancy.hibernate.health.ActiveNode;
 import io.dbredundancy.hibernate.health.HealthPolicy;
 import io.dbredundancy.hibernate.health.HealthState;
 import io.dbredundancy.hibernate.lease.Lease;
-import io.dbredundancy.hibernate.lease.LeaseKeeper;
 import io.dbredundancy.hibernate.health.NodeHealth;
 
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
-/** The state at start when the databases hold a lease (read by {@link LeaseKeeper#readAtStart}). */
+/** The state at start when the databases hold a lease (read by the {@code LeaseKeeper} at start). */
 final class LeaseAtStart {
 
     private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.routing");

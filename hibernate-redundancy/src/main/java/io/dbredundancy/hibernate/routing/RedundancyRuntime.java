@@ -13,7 +13,6 @@ import io.dbredundancy.hibernate.health.SwitchEvent;
 import io.dbredundancy.hibernate.health.SwitchListener;
 import io.dbredundancy.hibernate.health.ThreadHealthScheduler;
 import io.dbredundancy.hibernate.lease.Lease;
-import io.dbredundancy.hibernate.lease.LeaseKeeper;
 import io.dbredundancy.hibernate.status.RedundancyStatus;
 import io.dbredundancy.hibernate.status.StatusContributor;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
@@ -23,11 +22,9 @@ import java.time.Clock;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * SPI: everything the plugin runs for one persistence unit, composed here: the validated config, a DataSource per
@@ -47,12 +44,11 @@ public final class RedundancyRuntime implements AutoCloseable {
     private final Map<Node, DataSource> dataSources = new EnumMap<>(Node.class);
     private final UnitThreads threads;
     private final HealthMonitor monitor;
-    private final LeaseKeeper leases;
+    private final UnitLease leases;
     private final SwitchGate gate;
     private final ConnectionRouter router;
     private final StatusAssembly status;
     private final UnitFeatures features = new UnitFeatures();
-    private final AtomicLong lastFencedEpoch = new AtomicLong(-1);
     private volatile SessionFactoryImplementor sessionFactory;
     private volatile boolean closed;
 
@@ -81,14 +77,10 @@ public final class RedundancyRuntime implements AutoCloseable {
         JdbcProber prober = new JdbcProber(openers);
         HealthPolicy policy = HealthPolicy.from(config);
         HealthState initial;
-        Map<Node, Optional<Lease>> atStart = Map.of();
         try {
             initial = StartCheck.run(config, nodes(), prober, policy, clock, threads.workers);
-            leases = config.redundancyEnabled() ? new LeaseKeeper(openers, threads.workers, unit, policy) : null;
-            if (leases != null) {
-                atStart = leases.readAtStart(initial);
-                initial = LeaseAtStart.follow(initial, atStart, policy);
-            }
+            leases = new UnitLease(config.redundancyEnabled(), openers, threads.workers, unit, policy);
+            initial = leases.follow(initial, policy);
         } catch (RuntimeException e) {
             prober.close();
             threads.shutdownNow();
@@ -103,7 +95,7 @@ public final class RedundancyRuntime implements AutoCloseable {
         this.router = new ConnectionRouter(config, monitor, dataSources, gate, acquireTimeoutMs);
         this.status = new StatusAssembly(config);
         monitor.addListener(this::onSwitch);
-        atStart.forEach((n, l) -> monitor.observeLease(n, true, l.orElse(null)));
+        leases.bind(monitor);
     }
 
     /** Checks both nodes, builds the pools, attaches the features and starts the health thread. */
@@ -116,9 +108,7 @@ public final class RedundancyRuntime implements AutoCloseable {
             throw e;
         }
         rt.monitor.start();
-        if (rt.leases != null) {
-            rt.leases.start(rt.monitor);
-        }
+        rt.leases.start();
         rt.features.serving();
         LIVE.add(rt);
         HealthState s = rt.monitor.state();
@@ -247,14 +237,7 @@ public final class RedundancyRuntime implements AutoCloseable {
      * epoch): read the leases now, so this instance follows at once.
      */
     public void fenced(Node node) {
-        long epoch = monitor.state().epoch();
-        if (lastFencedEpoch.getAndSet(epoch) != epoch) {
-            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] a write on the " + node + " database was refused by"
-                    + " its lease (this instance is in epoch " + epoch + "): another instance switched; following");
-        }
-        if (leases != null) {
-            leases.wake();
-        }
+        leases.fenced(node);
     }
 
     /** The highest lease this instance has read from the databases, or null (none yet, or no lease table). */
@@ -264,19 +247,12 @@ public final class RedundancyRuntime implements AutoCloseable {
 
     /** Switches to the secondary; returns once every reachable database holds the new lease. */
     public SwitchEvent failover() {
-        return leaseWritten(monitor.failover());
+        return leases.written(monitor.failover());
     }
 
     /** Switches to the primary; returns once every reachable database holds the new lease. */
     public SwitchEvent failback() {
-        return leaseWritten(monitor.failback());
-    }
-
-    private SwitchEvent leaseWritten(SwitchEvent switched) {
-        if (switched != null && leases != null) {
-            leases.writeNow();
-        }
-        return switched;
+        return leases.written(monitor.failback());
     }
 
     /** An immutable snapshot of the unit: health, counters, mirror and sync parts from the contributors. */
@@ -299,9 +275,7 @@ public final class RedundancyRuntime implements AutoCloseable {
         closed = true;
         LIVE.remove(this);
         features.close();
-        if (leases != null) {
-            leases.close();
-        }
+        leases.close();
         monitor.close();
         NodePools.closeAll(dataSources.values(), threads.workers, unit);
         threads.shutdown();
