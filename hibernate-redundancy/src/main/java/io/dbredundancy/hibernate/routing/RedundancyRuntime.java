@@ -27,11 +27,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 
 /**
- * SPI: everything the plugin runs for one persistence unit, composed here: the validated config, a DataSource per
+ * Internal: everything the plugin runs for one persistence unit, composed here: the validated config, a DataSource per
  * node (a HikariCP pool, or the container's DataSource in JNDI mode), the start check, the health monitor and its
  * scheduler thread, the connection router, the switch gate, and the SessionFactory once built. Features attach
  * through it: the mirror (through its {@code MirrorHost}), the sync and schema migration (a {@link UnitFeature}),
- * metrics, the demo; find it with {@code Redundancy.of(emf).runtime()}. Created by
+ * metrics, the plugin's tests and benchmarks; find it with {@link RuntimeLookup} (users have the {@code Redundancy}
+ * facade). Created by
  * {@link RedundantConnectionProvider#start()}, closed by its {@code stop()}.
  */
 public final class RedundancyRuntime implements AutoCloseable {

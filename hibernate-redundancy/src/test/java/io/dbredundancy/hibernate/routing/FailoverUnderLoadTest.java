@@ -54,7 +54,7 @@ class FailoverUnderLoadTest {
                 load.await(a -> false, 300);
                 // on a badly overloaded host a start-up hiccup may switch: begin from a settled primary
                 assertThat(FailbackTest.waitFor(() -> "primary".equals(redundancy.status().activeDatabase())
-                        && redundancy.runtime().state().primary().up(), 15_000)).isTrue();
+                        && RuntimeLookup.require(emf).state().primary().up(), 15_000)).isTrue();
                 events.clear();
                 long before = load.attempts.size();
 

@@ -150,7 +150,7 @@ class StartupTest {
                 assertThat(Jpa.write(emf, "jndi", 2)).isEqualTo("secondary");
                 r.failback();
                 pg.secondaryProxy().cut();
-                assertThat(FailbackTest.waitFor(() -> !r.runtime().state().secondary().up(), 10_000)).isTrue();
+                assertThat(FailbackTest.waitFor(() -> !RuntimeLookup.require(emf).state().secondary().up(), 10_000)).isTrue();
                 assertThat(r.status().status()).isEqualTo("degraded");
                 assertThat(Jpa.write(emf, "jndi", 3)).isEqualTo("primary");
             }

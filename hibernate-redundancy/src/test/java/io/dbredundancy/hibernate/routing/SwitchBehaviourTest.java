@@ -53,7 +53,7 @@ class SwitchBehaviourTest {
     }
 
     private static HikariDataSource pool(EntityManagerFactory emf, Node node) {
-        return (HikariDataSource) Redundancy.of(emf).runtime().dataSource(node);
+        return (HikariDataSource) RuntimeLookup.require(emf).dataSource(node);
     }
 
     /** Backend pids of the plugin's pooled connections (application_name db-redundancy) to database {@code Jpa.DB}. */
