@@ -22,7 +22,7 @@ public class ActiveNodeResolver implements CurrentTenantIdentifierResolver<Strin
     public String resolveCurrentTenantIdentifier() {
         RedundancyRuntime rt = runtime;
         if (rt == null) {
-            rt = RedundancyRuntime.onlyRuntime();
+            rt = LiveUnits.only();
         }
         if (rt == null) {
             return Node.PRIMARY.id();

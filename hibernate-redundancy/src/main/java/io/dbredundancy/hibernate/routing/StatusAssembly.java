@@ -28,10 +28,6 @@ final class StatusAssembly {
         contributors.add(contributor);
     }
 
-    void remove(StatusContributor contributor) {
-        contributors.remove(contributor);
-    }
-
     RedundancyStatus status(HealthState s, Instant now) {
         RedundancyStatus.MirrorStatus mirror = null;
         Instant lastSync = null;
