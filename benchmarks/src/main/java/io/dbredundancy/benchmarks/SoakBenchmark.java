@@ -2,11 +2,11 @@ package io.dbredundancy.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.ActiveNode;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchKind;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchKind;
 import io.dbredundancy.hibernate.mirror.MirrorRuntime;
 import io.dbredundancy.hibernate.routing.RuntimeLookup;
 import io.dbredundancy.hibernate.testbed.LinkProxy;

@@ -2,9 +2,9 @@ package io.dbredundancy.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.ActiveNode;
 import io.dbredundancy.hibernate.routing.RuntimeLookup;
 import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;

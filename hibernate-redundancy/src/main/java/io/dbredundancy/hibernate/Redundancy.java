@@ -1,18 +1,12 @@
 package io.dbredundancy.hibernate;
 
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchListener;
 import io.dbredundancy.hibernate.outcome.OutcomeResolver;
 import io.dbredundancy.hibernate.outcome.TransactionId;
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import io.dbredundancy.hibernate.routing.RuntimeLookup;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
-import io.dbredundancy.hibernate.sync.SyncService;
-import io.dbredundancy.hibernate.sync.SyncException;
 import io.dbredundancy.hibernate.sync.SyncOptions;
-import io.dbredundancy.hibernate.sync.SyncResult;
+import io.dbredundancy.hibernate.sync.SyncService;
 import io.dbredundancy.hibernate.sync.UnitSync;
-import io.dbredundancy.hibernate.sync.VerifyResult;
 import jakarta.persistence.EntityManagerFactory;
 
 import java.time.Duration;

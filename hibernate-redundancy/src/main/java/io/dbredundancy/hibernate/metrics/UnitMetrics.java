@@ -1,10 +1,10 @@
 package io.dbredundancy.hibernate.metrics;
 
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.ActiveNode;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchListener;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchListener;
 import io.dbredundancy.hibernate.mirror.MirrorRuntime;
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import io.dbredundancy.hibernate.routing.RuntimeLookup;

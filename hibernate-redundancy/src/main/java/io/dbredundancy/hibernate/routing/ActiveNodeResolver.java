@@ -1,7 +1,7 @@
 package io.dbredundancy.hibernate.routing;
 
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
-import io.dbredundancy.hibernate.health.ActiveNode;
 import org.hibernate.context.spi.CurrentTenantIdentifierResolver;
 
 /**

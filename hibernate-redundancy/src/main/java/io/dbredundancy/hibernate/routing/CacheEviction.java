@@ -1,7 +1,7 @@
 package io.dbredundancy.hibernate.routing;
 
-import io.dbredundancy.hibernate.health.ActiveNode;
-import io.dbredundancy.hibernate.health.SwitchEvent;
+import io.dbredundancy.hibernate.ActiveNode;
+import io.dbredundancy.hibernate.SwitchEvent;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
 /**

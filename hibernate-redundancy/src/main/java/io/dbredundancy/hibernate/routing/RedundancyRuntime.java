@@ -3,15 +3,15 @@ package io.dbredundancy.hibernate.routing;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfig;
+import io.dbredundancy.hibernate.RedundancyStatus;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchListener;
 import io.dbredundancy.hibernate.health.HealthMonitor;
 import io.dbredundancy.hibernate.health.HealthPolicy;
 import io.dbredundancy.hibernate.health.HealthScheduler;
 import io.dbredundancy.hibernate.health.HealthState;
 import io.dbredundancy.hibernate.health.JdbcProber;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchListener;
 import io.dbredundancy.hibernate.health.ThreadHealthScheduler;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
 import io.dbredundancy.hibernate.status.StatusContributor;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 

@@ -2,8 +2,8 @@ package io.dbredundancy.hibernate.routing;
 
 import io.dbredundancy.hibernate.DatabaseUrl;
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.SwitchEvent;
 import io.dbredundancy.hibernate.health.HealthState;
-import io.dbredundancy.hibernate.health.SwitchEvent;
 
 import java.time.Clock;
 import java.util.List;

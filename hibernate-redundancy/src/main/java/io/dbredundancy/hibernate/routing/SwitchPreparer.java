@@ -1,6 +1,6 @@
 package io.dbredundancy.hibernate.routing;
 
-import io.dbredundancy.hibernate.health.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchEvent;
 
 /**
  * Internal SPI: work that must finish before sessions use the node a switch went to (moving its sequences past the ids

@@ -1,13 +1,13 @@
 package io.dbredundancy.hibernate.routing;
 
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
-import io.dbredundancy.hibernate.health.ActiveNode;
+import io.dbredundancy.hibernate.SwitchEvent;
 import io.dbredundancy.hibernate.health.HealthMonitor;
 import io.dbredundancy.hibernate.health.HealthPolicy;
 import io.dbredundancy.hibernate.health.HealthState;
 import io.dbredundancy.hibernate.health.JdbcProber;
 import io.dbredundancy.hibernate.health.NodeHealth;
-import io.dbredundancy.hibernate.health.SwitchEvent;
 import io.dbredundancy.hibernate.lease.Lease;
 import io.dbredundancy.hibernate.lease.LeaseKeeper;
 

@@ -1,9 +1,9 @@
 package io.dbredundancy.hibernate.routing;
 
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchKind;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchKind;
 import io.dbredundancy.hibernate.testbed.LogCapture;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManagerFactory;

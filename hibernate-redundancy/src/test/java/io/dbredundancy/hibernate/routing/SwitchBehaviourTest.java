@@ -1,11 +1,11 @@
 package io.dbredundancy.hibernate.routing;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.ActiveNode;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchKind;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchKind;
 import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManager;
