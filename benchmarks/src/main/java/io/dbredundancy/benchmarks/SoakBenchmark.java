@@ -2,12 +2,13 @@ package io.dbredundancy.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.ActiveNode;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchKind;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchKind;
 import io.dbredundancy.hibernate.mirror.MirrorRuntime;
+import io.dbredundancy.hibernate.routing.RuntimeLookup;
 import io.dbredundancy.hibernate.testbed.LinkProxy;
 import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
@@ -561,7 +562,7 @@ public final class SoakBenchmark {
             Map<Node, int[]> pools = new EnumMap<>(Node.class);
             for (Node n : Node.values()) {
                 server.put(n, serverConnections(n == Node.PRIMARY ? pair.primary() : pair.secondary()));
-                if (redundancy.runtime().dataSource(n) instanceof HikariDataSource h && h.getHikariPoolMXBean() != null) {
+                if (RuntimeLookup.require(emf).dataSource(n) instanceof HikariDataSource h && h.getHikariPoolMXBean() != null) {
                     HikariPoolMXBean b = h.getHikariPoolMXBean();
                     pools.put(n, new int[] {b.getActiveConnections(), b.getIdleConnections(), b.getTotalConnections(),
                             b.getThreadsAwaitingConnection()});

@@ -2,9 +2,10 @@ package io.dbredundancy.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.ActiveNode;
+import io.dbredundancy.hibernate.routing.RuntimeLookup;
 import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManagerFactory;
@@ -147,7 +148,7 @@ public final class StandbyPoolDrill {
                 switchedAt.compareAndSet(0, System.nanoTime());
             }
         });
-        HikariPoolMXBean standby = ((HikariDataSource) redundancy.runtime().dataSource(Node.SECONDARY)).getHikariPoolMXBean();
+        HikariPoolMXBean standby = ((HikariDataSource) RuntimeLookup.require(emf).dataSource(Node.SECONDARY)).getHikariPoolMXBean();
         WriteLoad load = new WriteLoad(emf, threads, WriteLoad.Kind.WRITE, true, FailoverDrill.SEED_ROWS, "standby-" + minIdle);
         if (stacks) {
             // where the application threads are when the switch is published (--stacks: the wait's diagnosis)

@@ -1,20 +1,13 @@
 package io.dbredundancy.hibernate;
 
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchListener;
 import io.dbredundancy.hibernate.outcome.OutcomeResolver;
 import io.dbredundancy.hibernate.outcome.TransactionId;
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import io.dbredundancy.hibernate.routing.RuntimeLookup;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
-import io.dbredundancy.hibernate.sync.SyncService;
-import io.dbredundancy.hibernate.sync.SyncException;
 import io.dbredundancy.hibernate.sync.SyncOptions;
-import io.dbredundancy.hibernate.sync.SyncResult;
+import io.dbredundancy.hibernate.sync.SyncService;
 import io.dbredundancy.hibernate.sync.UnitSync;
-import io.dbredundancy.hibernate.sync.VerifyResult;
 import jakarta.persistence.EntityManagerFactory;
-import org.hibernate.engine.spi.SessionFactoryImplementor;
 
 import java.time.Duration;
 import java.util.EnumMap;
@@ -49,20 +42,7 @@ public final class Redundancy {
      *                                  or is closed
      */
     public static Redundancy of(EntityManagerFactory emf) {
-        Objects.requireNonNull(emf, "emf");
-        SessionFactoryImplementor sf;
-        try {
-            sf = emf.unwrap(SessionFactoryImplementor.class);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("[DB-Redundancy] not a Hibernate EntityManagerFactory: " + emf, e);
-        }
-        RedundancyRuntime rt = RuntimeLookup.of(sf);
-        if (rt == null) {
-            throw new IllegalArgumentException("[DB-Redundancy] the persistence unit '" + sf.getName() + "' does not use"
-                    + " io.dbredundancy.hibernate.routing.RedundantConnectionProvider (or it is closed); set"
-                    + " hibernate.multi_tenant_connection_provider");
-        }
-        return new Redundancy(rt);
+        return new Redundancy(RuntimeLookup.require(emf));
     }
 
     /** An immutable snapshot of the unit's state; {@code status().toJson()} is the health document. */
@@ -200,11 +180,6 @@ public final class Redundancy {
 
     public void removeListener(SwitchListener listener) {
         runtime.removeListener(listener);
-    }
-
-    /** SPI for the plugin's own features (mirror, sync, metrics) and integrations: pools, monitor, scheduler. */
-    public RedundancyRuntime runtime() {
-        return runtime;
     }
 
     @Override

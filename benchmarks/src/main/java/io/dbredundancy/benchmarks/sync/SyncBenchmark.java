@@ -2,10 +2,10 @@ package io.dbredundancy.benchmarks.sync;
 
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.RedundancyConfig;
+import io.dbredundancy.hibernate.SyncResult;
+import io.dbredundancy.hibernate.VerifyResult;
 import io.dbredundancy.hibernate.sync.SyncOptions;
-import io.dbredundancy.hibernate.sync.SyncResult;
 import io.dbredundancy.hibernate.sync.SyncService;
-import io.dbredundancy.hibernate.sync.VerifyResult;
 
 import java.io.File;
 import java.io.IOException;

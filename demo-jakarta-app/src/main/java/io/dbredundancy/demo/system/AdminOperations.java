@@ -2,9 +2,9 @@ package io.dbredundancy.demo.system;
 
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
+import io.dbredundancy.hibernate.SyncResult;
+import io.dbredundancy.hibernate.VerifyResult;
 import io.dbredundancy.hibernate.metrics.RedundancyMetrics;
-import io.dbredundancy.hibernate.sync.SyncResult;
-import io.dbredundancy.hibernate.sync.VerifyResult;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.dbredundancy.demo.system;
 
 import io.dbredundancy.demo.Database;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;

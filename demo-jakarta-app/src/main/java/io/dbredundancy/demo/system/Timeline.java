@@ -2,8 +2,8 @@ package io.dbredundancy.demo.system;
 
 import io.dbredundancy.demo.Database;
 import io.dbredundancy.demo.orders.OrderService;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
+import io.dbredundancy.hibernate.SwitchEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

@@ -1,8 +1,8 @@
 package io.dbredundancy.demo.system;
 
-import io.dbredundancy.hibernate.status.RedundancyStatus;
-import io.dbredundancy.hibernate.status.RedundancyStatus.MirrorStatus;
-import io.dbredundancy.hibernate.status.RedundancyStatus.NodeStatus;
+import io.dbredundancy.hibernate.RedundancyStatus.MirrorStatus;
+import io.dbredundancy.hibernate.RedundancyStatus.NodeStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

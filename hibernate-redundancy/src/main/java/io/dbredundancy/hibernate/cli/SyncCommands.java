@@ -1,10 +1,10 @@
 package io.dbredundancy.hibernate.cli;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.SyncResult;
+import io.dbredundancy.hibernate.VerifyResult;
 import io.dbredundancy.hibernate.sync.SyncOptions;
-import io.dbredundancy.hibernate.sync.SyncResult;
 import io.dbredundancy.hibernate.sync.SyncService;
-import io.dbredundancy.hibernate.sync.VerifyResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,5 +1,9 @@
 package io.dbredundancy.hibernate.health;
 
+import io.dbredundancy.hibernate.ActiveNode;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchKind;
+
 import java.time.Instant;
 
 /**

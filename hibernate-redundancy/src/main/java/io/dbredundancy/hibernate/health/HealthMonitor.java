@@ -1,6 +1,9 @@
 package io.dbredundancy.hibernate.health;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchKind;
+import io.dbredundancy.hibernate.SwitchListener;
 import io.dbredundancy.hibernate.health.NodeSchedule.Probe;
 import io.dbredundancy.hibernate.lease.Lease;
 

@@ -1,6 +1,8 @@
 package io.dbredundancy.hibernate.health;
 
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.SwitchKind;
 
 import java.time.Instant;
 import java.util.Objects;

@@ -1,18 +1,14 @@
 package io.dbredundancy.hibernate.lease;
 
+import io.dbredundancy.hibernate.DatabaseUrl;
 import io.dbredundancy.hibernate.Node;
-import io.dbredundancy.hibernate.health.ActiveNode;
-import io.dbredundancy.hibernate.health.HealthMonitor;
-import io.dbredundancy.hibernate.health.HealthScheduler;
-import io.dbredundancy.hibernate.health.HealthState;
-import io.dbredundancy.hibernate.health.JdbcProber;
-import io.dbredundancy.hibernate.health.NodeHealth;
 
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,9 +18,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * databases; PostgreSQL itself is the arbiter, there is no other coordinator). Every health interval, on each database
  * it reaches, one call of {@code redundancy_lease_touch}: while this instance serves, it renews the lease of its epoch
  * there or writes it where an older one is found (the switch this instance made, carried to both databases); the lease
- * it reads back goes to the {@link HealthMonitor}, which follows any later epoch. A switch of this instance touches at
- * once. Connections of its own, outside the pools, with short time-outs, so a hung node or an exhausted pool cannot
- * hold it up; a database without the lease table (library changelog not applied) is asked again every few periods.
+ * it reads back goes to the {@link Instance} (the core's health monitor, which follows any later epoch). A switch of
+ * this instance touches at once ({@link #wake()}). Connections of its own, outside the pools, with short time-outs, so
+ * a hung node or an exhausted pool cannot hold it up; a database without the lease table (library changelog not
+ * applied) is asked again every few periods. It knows the instance only through {@link Instance}: the lease package
+ * depends on no other package of the plugin.
  */
 public final class LeaseKeeper implements AutoCloseable {
 
@@ -32,8 +30,43 @@ public final class LeaseKeeper implements AutoCloseable {
     /** Periods between two looks for the lease table on a database that lacks it. */
     private static final int UNSUPPORTED_EVERY = 4;
 
-    private volatile HealthMonitor monitor;
-    private final Map<Node, JdbcProber.Opener> openers;
+    /** Opens a connection to a node, outside the pools, within about {@code timeoutMs}. */
+    @FunctionalInterface
+    public interface Opener {
+        Connection open(long timeoutMs) throws SQLException;
+    }
+
+    /** The state an instance serves in: its epoch, the node it serves from, and whether a manual failover holds it. */
+    public record Serving(long epoch, Node node, boolean manualHold) {
+    }
+
+    /** A scheduled task that can be cancelled. */
+    @FunctionalInterface
+    public interface Scheduled {
+        void cancel();
+    }
+
+    /** What the keeper needs of the instance whose lease it keeps (the core adapts its health monitor to it). */
+    public interface Instance {
+
+        /** The state this instance serves in now, or null while it serves from no node. */
+        Serving serving();
+
+        /** False while the probes find {@code node} unreachable: the keeper then leaves it alone. */
+        boolean connected(Node node);
+
+        /** What the keeper read of {@code node}'s lease: see the monitor's {@code observeLease}. */
+        void observed(Node node, boolean supported, Lease lease);
+
+        /** Runs {@code task} on the instance's health thread as soon as possible. */
+        void execute(Runnable task);
+
+        /** Runs {@code task} on the instance's health thread after {@code delayMs}. */
+        Scheduled schedule(Runnable task, long delayMs);
+    }
+
+    private volatile Instance monitor;
+    private final Map<Node, Opener> openers;
     private final Executor workers;
     private final long periodMs;
     private final long timeoutMs;
@@ -42,14 +75,17 @@ public final class LeaseKeeper implements AutoCloseable {
     private final Map<Node, AtomicReference<Connection>> kept = new EnumMap<>(Node.class);
     private final Map<Node, int[]> unsupported = new EnumMap<>(Node.class);
     private volatile boolean closed;
-    private volatile HealthScheduler.Task next;
+    private volatile Scheduled next;
 
-    public LeaseKeeper(Map<Node, JdbcProber.Opener> openers, Executor workers, String unit,
-                io.dbredundancy.hibernate.health.HealthPolicy policy) {
+    /**
+     * @param intervalMs the health interval: the period of the renewal
+     * @param healthTimeoutMs the health time-out: a touch waits up to {@code max(1000, 2 × healthTimeoutMs)} ms
+     */
+    public LeaseKeeper(Map<Node, Opener> openers, Executor workers, String unit, long intervalMs, long healthTimeoutMs) {
         this.openers = Map.copyOf(openers);
         this.workers = workers;
-        this.periodMs = policy.intervalMs();
-        this.timeoutMs = Math.max(1000, 2 * policy.timeoutMs());
+        this.periodMs = intervalMs;
+        this.timeoutMs = Math.max(1000, 2 * healthTimeoutMs);
         this.holder = ManagementFactory.getRuntimeMXBean().getName() + "/" + unit;
         for (Node n : openers.keySet()) {
             busy.put(n, new AtomicBoolean());
@@ -64,18 +100,17 @@ public final class LeaseKeeper implements AutoCloseable {
     }
 
     /**
-     * Reads the lease of every node that answered the start check, in parallel, within the time-out. For the state at
-     * start; the monitor is not told (it is not running yet).
+     * Reads the lease of every node of {@code up} (those that answered the start check), in parallel, within the
+     * time-out. For the state at start; the monitor is not told (it is not running yet).
      *
      * @return per node: the lease, or null when the node has the table but no row; absent when it has no table or
      *         could not be read
      */
-    public Map<Node, java.util.Optional<Lease>> readAtStart(HealthState s) {
+    public Map<Node, java.util.Optional<Lease>> readAtStart(Set<Node> up) {
         Map<Node, java.util.concurrent.CompletableFuture<java.util.Optional<java.util.Optional<Lease>>>> reads =
                 new EnumMap<>(Node.class);
         for (Node n : openers.keySet()) {
-            NodeHealth h = s.health(n);
-            if (h != null && h.up()) {
+            if (up.contains(n)) {
                 reads.put(n, java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
                         return java.util.Optional.of(java.util.Optional.ofNullable(touch(n, null)));
@@ -96,17 +131,16 @@ public final class LeaseKeeper implements AutoCloseable {
         return out;
     }
 
-    /** Starts touching every health interval, reporting to {@code monitor}; a switch it publishes touches at once. */
-    public void start(HealthMonitor monitor) {
-        this.monitor = monitor;
-        monitor.addListener(e -> wake());
-        monitor.scheduler().execute(this::tick);
+    /** Starts touching every health interval, reporting to {@code instance}; its switches must call {@link #wake()}. */
+    public void start(Instance instance) {
+        this.monitor = instance;
+        instance.execute(this::tick);
     }
 
     /** Touches every node now (after a switch of this instance, or a write refused by the fencing check). */
     public void wake() {
         if (!closed && monitor != null) {
-            monitor.scheduler().execute(this::touchAll);
+            monitor.execute(this::touchAll);
         }
     }
 
@@ -120,13 +154,11 @@ public final class LeaseKeeper implements AutoCloseable {
         if (closed || monitor == null) {
             return;
         }
-        HealthState s = monitor.state();
-        if (s.active() == ActiveNode.NONE) {
+        if (monitor.serving() == null) {
             return;
         }
         for (Node n : openers.keySet()) {
-            NodeHealth h = s.health(n);
-            if (h != null && h.connected()) {
+            if (monitor.connected(n)) {
                 touchAndReport(n);
             }
         }
@@ -137,14 +169,12 @@ public final class LeaseKeeper implements AutoCloseable {
             return;
         }
         touchAll();
-        next = monitor.scheduler().schedule(this::tick, periodMs);
+        next = monitor.schedule(this::tick, periodMs);
     }
 
     private void touchAll() {
-        HealthState s = monitor.state();
         for (Node n : openers.keySet()) {
-            NodeHealth h = s.health(n);
-            if (h == null || !h.connected()) {
+            if (!monitor.connected(n)) {
                 continue; // the probes decide when it is back; no connection attempts at a dead node from here too
             }
             int[] miss = unsupported.get(n);
@@ -170,12 +200,10 @@ public final class LeaseKeeper implements AutoCloseable {
     }
 
     private void touchAndReport(Node n) {
-        HealthState s = monitor.state();
-        ActiveNode serving = s.active();
         try {
-            Lease l = touch(n, serving == ActiveNode.NONE ? null : s);
+            Lease l = touch(n, monitor.serving());
             unsupported.get(n)[0] = 0;
-            monitor.observeLease(n, true, l);
+            monitor.observed(n, true, l);
         } catch (SQLException e) {
             if (LeaseProtocol.isMissing(e)) {
                 if (unsupported.get(n)[0] == 0) {
@@ -183,10 +211,10 @@ public final class LeaseKeeper implements AutoCloseable {
                             + " (db/redundancy/changelog.xml): instances do not coordinate through it");
                     unsupported.get(n)[0] = 1;
                 }
-                monitor.observeLease(n, false, null);
+                monitor.observed(n, false, null);
             } else if (!closed) {
                 LOG.log(System.Logger.Level.DEBUG, "[DB-Redundancy] lease of the " + n + " not touched: "
-                        + JdbcProber.describe(e));
+                        + DatabaseUrl.mask(String.valueOf(e.getMessage())));
             }
         }
     }
@@ -195,7 +223,7 @@ public final class LeaseKeeper implements AutoCloseable {
      * One round trip: renews or writes this instance's lease ({@code s} non-null: the state it serves in) and reads
      * the lease back; {@code s} null only reads.
      */
-    private Lease touch(Node n, HealthState s) throws SQLException {
+    private Lease touch(Node n, Serving s) throws SQLException {
         Connection c = kept.get(n).getAndSet(null);
         if (c == null) {
             c = openers.get(n).open(timeoutMs);
@@ -207,7 +235,7 @@ public final class LeaseKeeper implements AutoCloseable {
                 c.setAutoCommit(true);
             }
             Lease lease = s == null ? LeaseProtocol.read(c)
-                    : LeaseProtocol.propose(c, s.epoch(), s.active().node(), holder, s.manualHold());
+                    : LeaseProtocol.propose(c, s.epoch(), s.node(), holder, s.manualHold());
             ok = true;
             return lease;
         } finally {
@@ -231,7 +259,7 @@ public final class LeaseKeeper implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        HealthScheduler.Task t = next;
+        Scheduled t = next;
         if (t != null) {
             t.cancel();
         }

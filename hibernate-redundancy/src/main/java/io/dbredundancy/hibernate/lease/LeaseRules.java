@@ -8,7 +8,7 @@ import io.dbredundancy.hibernate.Node;
  * {@code redundancy_tx_open} and {@code redundancy_capture}: {@link #fences}); {@code LeaseSqlContractTest} calls those
  * functions over a table of cases and asserts they agree with these.
  */
-public final class LeaseRules {
+final class LeaseRules {
 
     private LeaseRules() {
     }
@@ -20,7 +20,7 @@ public final class LeaseRules {
      * instance and in the database). A proposal that outranks a database's lease replaces it; an instance follows the
      * lease that outranks its own state.
      */
-    public static boolean outranks(long epoch, Node node, long otherEpoch, Node otherNode) {
+    static boolean outranks(long epoch, Node node, long otherEpoch, Node otherNode) {
         return epoch > otherEpoch || (epoch == otherEpoch && node == Node.PRIMARY && otherNode == Node.SECONDARY);
     }
 
@@ -29,7 +29,7 @@ public final class LeaseRules {
      * of {@code sessionEpoch} on {@code origin}: the session's epoch is older, or the same on the node the lease does
      * not name (that database was demoted). A database without a lease refuses nothing.
      */
-    public static boolean fences(long leaseEpoch, Node leaseNode, long sessionEpoch, Node origin) {
+    static boolean fences(long leaseEpoch, Node leaseNode, long sessionEpoch, Node origin) {
         return leaseEpoch > sessionEpoch || (leaseEpoch == sessionEpoch && leaseNode != origin);
     }
 }

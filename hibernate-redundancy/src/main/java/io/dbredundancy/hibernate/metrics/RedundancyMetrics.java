@@ -1,7 +1,7 @@
 package io.dbredundancy.hibernate.metrics;
 
 import io.dbredundancy.hibernate.Node;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

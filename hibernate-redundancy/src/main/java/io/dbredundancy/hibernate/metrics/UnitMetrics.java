@@ -1,11 +1,13 @@
 package io.dbredundancy.hibernate.metrics;
 
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.ActiveNode;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchListener;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchListener;
 import io.dbredundancy.hibernate.mirror.MirrorRuntime;
+import io.dbredundancy.hibernate.routing.RedundancyRuntime;
+import io.dbredundancy.hibernate.routing.RuntimeLookup;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,9 +51,10 @@ public final class UnitMetrics implements AutoCloseable {
         redundancy.addListener(unit.listener);
         meters.bindTo(registry);
         List<DataSource> pools = new ArrayList<>();
-        pools.add(redundancy.runtime().dataSource(Node.PRIMARY));
-        if (redundancy.runtime().config().redundancyEnabled()) {
-            pools.add(redundancy.runtime().dataSource(Node.SECONDARY));
+        RedundancyRuntime runtime = RuntimeLookup.require(emf);
+        pools.add(runtime.dataSource(Node.PRIMARY));
+        if (runtime.config().redundancyEnabled()) {
+            pools.add(runtime.dataSource(Node.SECONDARY));
         }
         PoolMetrics.bind(registry, pools);
         bindMirror(registry, emf, Tags.of(MeterNames.TAG_UNIT, name));

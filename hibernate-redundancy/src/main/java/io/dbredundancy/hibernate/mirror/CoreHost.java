@@ -1,9 +1,9 @@
 package io.dbredundancy.hibernate.mirror;
 
 import io.dbredundancy.hibernate.Node;
-import io.dbredundancy.hibernate.health.SwitchEvent;
+import io.dbredundancy.hibernate.RedundancyStatus;
+import io.dbredundancy.hibernate.SwitchEvent;
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
 import io.dbredundancy.hibernate.status.StatusContributor;
 
 import javax.sql.DataSource;

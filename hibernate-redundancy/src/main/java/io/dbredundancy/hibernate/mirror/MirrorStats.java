@@ -1,6 +1,6 @@
 package io.dbredundancy.hibernate.mirror;
 
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 
 import java.time.Instant;
 

@@ -1,7 +1,7 @@
 package io.dbredundancy.hibernate.routing;
 
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
-import io.dbredundancy.hibernate.health.ActiveNode;
 import org.hibernate.context.spi.CurrentTenantIdentifierResolver;
 
 /**
@@ -22,7 +22,7 @@ public class ActiveNodeResolver implements CurrentTenantIdentifierResolver<Strin
     public String resolveCurrentTenantIdentifier() {
         RedundancyRuntime rt = runtime;
         if (rt == null) {
-            rt = RedundancyRuntime.onlyRuntime();
+            rt = LiveUnits.only();
         }
         if (rt == null) {
             return Node.PRIMARY.id();

@@ -2,14 +2,14 @@ package io.dbredundancy.hibernate.routing;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfig;
-import io.dbredundancy.hibernate.health.ActiveNode;
+import io.dbredundancy.hibernate.SwitchEvent;
 import io.dbredundancy.hibernate.health.HealthMonitor;
 import io.dbredundancy.hibernate.health.HealthState;
 import io.dbredundancy.hibernate.health.NodeHealth;
-import io.dbredundancy.hibernate.health.SwitchEvent;
 
 import javax.sql.DataSource;
 import java.sql.Connection;

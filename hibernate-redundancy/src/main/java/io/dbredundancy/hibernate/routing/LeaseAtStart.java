@@ -1,18 +1,17 @@
 package io.dbredundancy.hibernate.routing;
 
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
-import io.dbredundancy.hibernate.health.ActiveNode;
 import io.dbredundancy.hibernate.health.HealthPolicy;
 import io.dbredundancy.hibernate.health.HealthState;
-import io.dbredundancy.hibernate.lease.Lease;
-import io.dbredundancy.hibernate.lease.LeaseKeeper;
 import io.dbredundancy.hibernate.health.NodeHealth;
+import io.dbredundancy.hibernate.lease.Lease;
 
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
-/** The state at start when the databases hold a lease (read by {@link LeaseKeeper#readAtStart}). */
+/** The state at start when the databases hold a lease (read by the {@code LeaseKeeper} at start). */
 final class LeaseAtStart {
 
     private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.routing");

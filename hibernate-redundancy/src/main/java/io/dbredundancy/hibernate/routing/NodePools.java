@@ -2,24 +2,45 @@ package io.dbredundancy.hibernate.routing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfig;
 import io.dbredundancy.hibernate.health.HealthPolicy;
+import io.dbredundancy.hibernate.health.JdbcProber;
 
 import javax.sql.DataSource;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** The HikariCP pool of a node: its settings at start, and closing the pools of a unit. */
+/**
+ * The HikariCP pool of a node: its settings at start, and closing the pools of a unit; and the connections a unit
+ * opens outside the pools (probes, lease), through the driver or the container's DataSource.
+ */
 final class NodePools {
 
     private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.routing");
 
     private NodePools() {
+    }
+
+    /**
+     * How the probes and the lease keeper open a connection to each of {@code nodes}: from its container DataSource
+     * when {@code jndi} has one, else through the driver, never through a pool.
+     */
+    static Map<Node, JdbcProber.Opener> openers(RedundancyConfig config, List<Node> nodes, Map<Node, DataSource> jndi) {
+        Map<Node, JdbcProber.Opener> openers = new EnumMap<>(Node.class);
+        for (Node n : nodes) {
+            NodeConfig nc = config.node(n);
+            DataSource ds = jndi.get(n);
+            openers.put(n, ds != null ? JdbcProber.dataSource(ds) : JdbcProber.driver(nc.jdbcUrl(), nc.user(), nc.password()));
+        }
+        return openers;
     }
 
     /**

@@ -3,18 +3,15 @@ package io.dbredundancy.hibernate.routing;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfig;
-import io.dbredundancy.hibernate.health.ActiveNode;
+import io.dbredundancy.hibernate.RedundancyStatus;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchListener;
 import io.dbredundancy.hibernate.health.HealthMonitor;
 import io.dbredundancy.hibernate.health.HealthPolicy;
 import io.dbredundancy.hibernate.health.HealthScheduler;
 import io.dbredundancy.hibernate.health.HealthState;
 import io.dbredundancy.hibernate.health.JdbcProber;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchListener;
 import io.dbredundancy.hibernate.health.ThreadHealthScheduler;
-import io.dbredundancy.hibernate.lease.Lease;
-import io.dbredundancy.hibernate.lease.LeaseKeeper;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
 import io.dbredundancy.hibernate.status.StatusContributor;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
@@ -23,48 +20,33 @@ import java.time.Clock;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * SPI: everything the plugin runs for one persistence unit, composed here: the validated config, a DataSource per
- * node (a HikariCP pool, or the container's DataSource in JNDI mode), the start check, the health monitor and its
- * scheduler thread, the connection router, the switch gate, and the SessionFactory once built. Features attach
- * through it: the mirror (through its {@code MirrorHost}), the sync and schema migration (a {@link UnitFeature}),
- * metrics, the demo; find it with {@code Redundancy.of(emf).runtime()}. Created by
- * {@link RedundantConnectionProvider#start()}, closed by its {@code stop()}.
+ * Internal: the composition root of one persistence unit: the validated config, a DataSource per node (a HikariCP
+ * pool, or the container's DataSource in JNDI mode), the start check, the health monitor and its scheduler thread, the
+ * connection router and the switch gate; the unit's lease ({@link UnitLease}), the second-level cache's eviction
+ * ({@link CacheEviction}) and the status ({@link StatusAssembly}) are parts of their own. Features attach through it:
+ * the mirror (through its {@code MirrorHost}), the sync and schema migration (a {@link UnitFeature}), metrics; the
+ * plugin's tests and benchmarks find it with {@link RuntimeLookup} (users have the {@code Redundancy} facade). Created
+ * by {@link RedundantConnectionProvider#start()}, closed by its {@code stop()}.
  */
 public final class RedundancyRuntime implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.routing");
-    private static final Set<RedundancyRuntime> LIVE = ConcurrentHashMap.newKeySet();
 
     private final String unit;
     private final RedundancyConfig config;
     private final Map<Node, DataSource> dataSources = new EnumMap<>(Node.class);
     private final UnitThreads threads;
     private final HealthMonitor monitor;
-    private final LeaseKeeper leases;
+    private final UnitLease leases;
     private final SwitchGate gate;
     private final ConnectionRouter router;
     private final StatusAssembly status;
     private final UnitFeatures features = new UnitFeatures();
-    private final AtomicLong lastFencedEpoch = new AtomicLong(-1);
-    private volatile SessionFactoryImplementor sessionFactory;
+    private final CacheEviction cache = new CacheEviction();
     private volatile boolean closed;
-
-    /**
-     * SPI: work that must finish before sessions use the node a switch went to (moving its sequences past the ids
-     * issued on the other node, say). Runs on a worker right after the switch; new sessions on that node wait for it,
-     * up to {@code max(1000, 2 × health.timeout_ms)} ms. Keep it short and bounded.
-     */
-    @FunctionalInterface
-    public interface SwitchPreparer {
-        void prepare(SwitchEvent switched) throws Exception;
-    }
 
     private RedundancyRuntime(String unit, RedundancyConfig config, Clock clock) {
         this.unit = unit;
@@ -72,23 +54,14 @@ public final class RedundancyRuntime implements AutoCloseable {
         long acquireTimeoutMs = Math.max(1000, 2 * config.healthTimeoutMs());
         this.threads = new UnitThreads(unit);
         dataSources.putAll(JndiLookup.lookupAll(config, nodes()));
-        Map<Node, JdbcProber.Opener> openers = new EnumMap<>(Node.class);
-        for (Node n : nodes()) {
-            NodeConfig nc = config.node(n);
-            DataSource ds = dataSources.get(n);
-            openers.put(n, ds != null ? JdbcProber.dataSource(ds) : JdbcProber.driver(nc.jdbcUrl(), nc.user(), nc.password()));
-        }
+        Map<Node, JdbcProber.Opener> openers = NodePools.openers(config, nodes(), dataSources);
         JdbcProber prober = new JdbcProber(openers);
         HealthPolicy policy = HealthPolicy.from(config);
         HealthState initial;
-        Map<Node, Optional<Lease>> atStart = Map.of();
         try {
             initial = StartCheck.run(config, nodes(), prober, policy, clock, threads.workers);
-            leases = config.redundancyEnabled() ? new LeaseKeeper(openers, threads.workers, unit, policy) : null;
-            if (leases != null) {
-                atStart = leases.readAtStart(initial);
-                initial = LeaseAtStart.follow(initial, atStart, policy);
-            }
+            leases = new UnitLease(config.redundancyEnabled(), openers, threads.workers, unit, policy);
+            initial = leases.follow(initial, policy);
         } catch (RuntimeException e) {
             prober.close();
             threads.shutdownNow();
@@ -103,7 +76,7 @@ public final class RedundancyRuntime implements AutoCloseable {
         this.router = new ConnectionRouter(config, monitor, dataSources, gate, acquireTimeoutMs);
         this.status = new StatusAssembly(config);
         monitor.addListener(this::onSwitch);
-        atStart.forEach((n, l) -> monitor.observeLease(n, true, l.orElse(null)));
+        leases.bind(monitor);
     }
 
     /** Checks both nodes, builds the pools, attaches the features and starts the health thread. */
@@ -116,22 +89,15 @@ public final class RedundancyRuntime implements AutoCloseable {
             throw e;
         }
         rt.monitor.start();
-        if (rt.leases != null) {
-            rt.leases.start(rt.monitor);
-        }
+        rt.leases.start();
         rt.features.serving();
-        LIVE.add(rt);
+        LiveUnits.add(rt);
         HealthState s = rt.monitor.state();
         LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] unit " + unit + " started: primary "
                 + config.primary().displayUrl() + ", secondary "
                 + config.secondary().map(NodeConfig::displayUrl).orElse("none") + "; serving from " + s.active()
                 + ", status " + s.status());
         return rt;
-    }
-
-    /** The single live runtime of this JVM, or null when there are none or several. */
-    static RedundancyRuntime onlyRuntime() {
-        return LIVE.size() == 1 ? LIVE.iterator().next() : null;
     }
 
     private List<Node> nodes() {
@@ -142,14 +108,7 @@ public final class RedundancyRuntime implements AutoCloseable {
     private void onSwitch(SwitchEvent e) {
         gate.switched(e, threads.workers);
         router.switched(e, threads.workers);
-        SessionFactoryImplementor sf = sessionFactory;
-        if (sf != null && e.to() != ActiveNode.NONE) {
-            try {
-                sf.getCache().evictAll();
-            } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] second-level cache eviction failed: " + ex);
-            }
-        }
+        cache.switched(e);
     }
 
     // ---------------------------------------------------------------- SPI
@@ -208,10 +167,6 @@ public final class RedundancyRuntime implements AutoCloseable {
         status.add(contributor);
     }
 
-    public void removeStatusContributor(StatusContributor contributor) {
-        status.remove(contributor);
-    }
-
     /** Keeps a feature's part of this unit, found again with {@link #feature(Class)}. */
     public <T> void putFeature(Class<T> type, T part) {
         features.put(type, part);
@@ -232,11 +187,6 @@ public final class RedundancyRuntime implements AutoCloseable {
         return threads.workers;
     }
 
-    /** The unit's SessionFactory, or null until it is built. */
-    public SessionFactoryImplementor sessionFactory() {
-        return sessionFactory;
-    }
-
     /** Passive signal: an error seen on {@code node}. See {@link HealthMonitor#reportFailure}. */
     public boolean reportFailure(Node node, Throwable cause) {
         return monitor.reportFailure(node, cause);
@@ -247,36 +197,17 @@ public final class RedundancyRuntime implements AutoCloseable {
      * epoch): read the leases now, so this instance follows at once.
      */
     public void fenced(Node node) {
-        long epoch = monitor.state().epoch();
-        if (lastFencedEpoch.getAndSet(epoch) != epoch) {
-            LOG.log(System.Logger.Level.INFO, "[DB-Redundancy] a write on the " + node + " database was refused by"
-                    + " its lease (this instance is in epoch " + epoch + "): another instance switched; following");
-        }
-        if (leases != null) {
-            leases.wake();
-        }
-    }
-
-    /** The highest lease this instance has read from the databases, or null (none yet, or no lease table). */
-    public Lease lease() {
-        return monitor.knownLease();
+        leases.fenced(node);
     }
 
     /** Switches to the secondary; returns once every reachable database holds the new lease. */
     public SwitchEvent failover() {
-        return leaseWritten(monitor.failover());
+        return leases.written(monitor.failover());
     }
 
     /** Switches to the primary; returns once every reachable database holds the new lease. */
     public SwitchEvent failback() {
-        return leaseWritten(monitor.failback());
-    }
-
-    private SwitchEvent leaseWritten(SwitchEvent switched) {
-        if (switched != null && leases != null) {
-            leases.writeNow();
-        }
-        return switched;
+        return leases.written(monitor.failback());
     }
 
     /** An immutable snapshot of the unit: health, counters, mirror and sync parts from the contributors. */
@@ -287,7 +218,7 @@ public final class RedundancyRuntime implements AutoCloseable {
     // ---------------------------------------------------------------- routing internals
 
     void bind(SessionFactoryImplementor sf) {
-        this.sessionFactory = sf;
+        cache.bind(sf);
     }
 
     ConnectionRouter router() {
@@ -297,11 +228,9 @@ public final class RedundancyRuntime implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        LIVE.remove(this);
+        LiveUnits.remove(this);
         features.close();
-        if (leases != null) {
-            leases.close();
-        }
+        leases.close();
         monitor.close();
         NodePools.closeAll(dataSources.values(), threads.workers, unit);
         threads.shutdown();

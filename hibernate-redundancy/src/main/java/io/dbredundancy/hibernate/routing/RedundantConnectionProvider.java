@@ -72,8 +72,8 @@ public class RedundantConnectionProvider implements MultiTenantConnectionProvide
         }
     }
 
-    /** SPI: the unit's runtime (pools, monitor, listeners); null before start and after stop. */
-    public RedundancyRuntime runtime() {
+    /** The unit's runtime (pools, monitor, listeners); null before start and after stop. See {@link RuntimeLookup}. */
+    RedundancyRuntime runtime() {
         return runtime;
     }
 

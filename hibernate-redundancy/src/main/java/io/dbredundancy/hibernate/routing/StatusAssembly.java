@@ -2,9 +2,9 @@ package io.dbredundancy.hibernate.routing;
 
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfig;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import io.dbredundancy.hibernate.health.HealthState;
 import io.dbredundancy.hibernate.health.NodeHealth;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
 import io.dbredundancy.hibernate.status.StatusContributor;
 
 import java.time.Duration;
@@ -26,10 +26,6 @@ final class StatusAssembly {
 
     void add(StatusContributor contributor) {
         contributors.add(contributor);
-    }
-
-    void remove(StatusContributor contributor) {
-        contributors.remove(contributor);
     }
 
     RedundancyStatus status(HealthState s, Instant now) {

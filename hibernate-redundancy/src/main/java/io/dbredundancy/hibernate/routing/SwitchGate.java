@@ -2,8 +2,8 @@ package io.dbredundancy.hibernate.routing;
 
 import io.dbredundancy.hibernate.DatabaseUrl;
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.SwitchEvent;
 import io.dbredundancy.hibernate.health.HealthState;
-import io.dbredundancy.hibernate.health.SwitchEvent;
 
 import java.time.Clock;
 import java.util.List;
@@ -16,7 +16,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The switch gate: the {@link RedundancyRuntime.SwitchPreparer}s of a switch run on a worker right after it, and new
+ * The switch gate: the {@link SwitchPreparer}s of a switch run on a worker right after it, and new
  * sessions on the node it went to wait for them, up to {@code waitMs}.
  */
 final class SwitchGate {
@@ -27,7 +27,7 @@ final class SwitchGate {
     private record Gate(Node node, long epoch, CompletableFuture<Void> done) {
     }
 
-    private final List<RedundancyRuntime.SwitchPreparer> preparers = new CopyOnWriteArrayList<>();
+    private final List<SwitchPreparer> preparers = new CopyOnWriteArrayList<>();
     private final long waitMs;
     private final Clock clock;
     private volatile Gate gate;
@@ -37,7 +37,7 @@ final class SwitchGate {
         this.clock = clock;
     }
 
-    void add(RedundancyRuntime.SwitchPreparer preparer) {
+    void add(SwitchPreparer preparer) {
         preparers.add(preparer);
     }
 
@@ -47,9 +47,9 @@ final class SwitchGate {
         if (to == null || preparers.isEmpty()) {
             return;
         }
-        List<RedundancyRuntime.SwitchPreparer> work = List.copyOf(preparers);
+        List<SwitchPreparer> work = List.copyOf(preparers);
         gate = new Gate(to, e.epoch(), CompletableFuture.runAsync(() -> {
-            for (RedundancyRuntime.SwitchPreparer p : work) {
+            for (SwitchPreparer p : work) {
                 try {
                     p.prepare(e);
                 } catch (Exception ex) {

@@ -4,21 +4,21 @@ import java.time.Instant;
 import java.util.Locale;
 
 /**
- * A tiny JSON writer for the status snapshot (no JSON library is required by the plugin), and the plugin's one JSON
- * string escaper ({@link #quote}), which the mirror's journal entries use too.
+ * Internal: a tiny JSON writer for the status snapshot ({@code RedundancyStatus.toJson()}; no JSON library is required
+ * by the plugin), and the plugin's one JSON string escaper ({@link #quote}), which the mirror's journal entries use too.
  */
 public final class Json {
 
     private final StringBuilder b = new StringBuilder();
     private boolean first = true;
 
-    Json open() {
+    public Json open() {
         b.append('{');
         first = true;
         return this;
     }
 
-    Json close() {
+    public Json close() {
         b.append('}');
         first = false;
         return this;
@@ -34,7 +34,7 @@ public final class Json {
         return this;
     }
 
-    Json field(String k, String v) {
+    public Json field(String k, String v) {
         key(k);
         if (v == null) {
             b.append("null");
@@ -44,29 +44,29 @@ public final class Json {
         return this;
     }
 
-    Json field(String k, Instant v) {
+    public Json field(String k, Instant v) {
         return field(k, v == null ? null : v.toString());
     }
 
-    Json field(String k, boolean v) {
+    public Json field(String k, boolean v) {
         key(k);
         b.append(v);
         return this;
     }
 
-    Json field(String k, long v) {
+    public Json field(String k, long v) {
         key(k);
         b.append(v);
         return this;
     }
 
-    Json field(String k, Long v) {
+    public Json field(String k, Long v) {
         key(k);
         b.append(v == null ? "null" : v.toString());
         return this;
     }
 
-    Json field(String k, double v) {
+    public Json field(String k, double v) {
         key(k);
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             b.append("null");
@@ -76,12 +76,12 @@ public final class Json {
         return this;
     }
 
-    Json object(String k) {
+    public Json object(String k) {
         key(k);
         return open();
     }
 
-    Json raw(String k, String json) {
+    public Json raw(String k, String json) {
         key(k);
         b.append(json);
         return this;

@@ -1,5 +1,7 @@
 package io.dbredundancy.hibernate.status;
 
+import io.dbredundancy.hibernate.RedundancyStatus;
+
 import java.time.Instant;
 
 /**

@@ -1,5 +1,7 @@
 package io.dbredundancy.hibernate.sync;
 
+import io.dbredundancy.hibernate.SyncException;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

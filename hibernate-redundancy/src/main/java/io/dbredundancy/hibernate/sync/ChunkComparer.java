@@ -1,5 +1,8 @@
 package io.dbredundancy.hibernate.sync;
 
+import io.dbredundancy.hibernate.SyncException;
+import io.dbredundancy.hibernate.VerifyResult;
+
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -3,6 +3,7 @@ package io.dbredundancy.hibernate.sync;
 import io.dbredundancy.hibernate.DatabaseUrl;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
+import io.dbredundancy.hibernate.SyncException;
 
 import javax.sql.DataSource;
 import java.sql.Connection;

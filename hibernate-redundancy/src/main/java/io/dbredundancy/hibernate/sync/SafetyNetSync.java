@@ -1,6 +1,8 @@
 package io.dbredundancy.hibernate.sync;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.SyncException;
+import io.dbredundancy.hibernate.SyncResult;
 import io.dbredundancy.hibernate.status.StatusContributor;
 
 import java.sql.Connection;

@@ -1,6 +1,7 @@
 package io.dbredundancy.hibernate.sync;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.SyncException;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -4,6 +4,7 @@ import io.dbredundancy.hibernate.DatabaseUrl;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.RedundancyConfigException;
 import io.dbredundancy.hibernate.RedundancySettings;
+import io.dbredundancy.hibernate.SyncException;
 
 import java.sql.SQLException;
 import java.util.ArrayList;

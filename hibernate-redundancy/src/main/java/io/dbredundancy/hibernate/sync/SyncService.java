@@ -3,6 +3,9 @@ package io.dbredundancy.hibernate.sync;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfig;
+import io.dbredundancy.hibernate.SyncException;
+import io.dbredundancy.hibernate.SyncResult;
+import io.dbredundancy.hibernate.VerifyResult;
 
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;

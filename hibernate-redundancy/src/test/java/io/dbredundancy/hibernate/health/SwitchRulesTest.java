@@ -1,6 +1,8 @@
 package io.dbredundancy.hibernate.health;
 
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.SwitchKind;
 import io.dbredundancy.hibernate.lease.Lease;
 import org.junit.jupiter.api.Test;
 

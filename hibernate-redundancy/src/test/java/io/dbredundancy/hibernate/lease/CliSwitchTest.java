@@ -1,9 +1,9 @@
 package io.dbredundancy.hibernate.lease;
 
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.cli.Cli;
 import io.dbredundancy.hibernate.RedundancySettings;
-import io.dbredundancy.hibernate.health.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.cli.Cli;
 import io.dbredundancy.hibernate.routing.ActiveNodeResolver;
 import io.dbredundancy.hibernate.routing.RedundantConnectionProvider;
 import io.dbredundancy.hibernate.testbed.PostgresPair;

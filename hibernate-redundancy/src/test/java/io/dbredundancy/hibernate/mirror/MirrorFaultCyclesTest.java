@@ -5,6 +5,7 @@ import io.dbredundancy.hibernate.RedundancySettings;
 import io.dbredundancy.hibernate.mirror.model.Customer;
 import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
+import io.dbredundancy.hibernate.testbed.Seed;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -63,9 +64,13 @@ class MirrorFaultCyclesTest {
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicLong commits = new AtomicLong();
 
+    /** The faults, their order and the writers' rows are drawn from it; {@code -Dmirror.faults.seed=…} replays another. */
+    @RegisterExtension
+    final Seed faultSeed = new Seed("mirror.faults.seed");
+
     @Test
     void everyAcknowledgedWriteSurvivesTenRandomFaultsInBothDatabases() throws Exception {
-        long seed = Long.getLong("mirror.faults.seed", System.currentTimeMillis()); // -Dmirror.faults.seed=… replays
+        long seed = faultSeed.value();
         Random random = new Random(seed);
         System.out.println("[fault cycles] seed " + seed);
         Map<String, Object> extra = Map.of(

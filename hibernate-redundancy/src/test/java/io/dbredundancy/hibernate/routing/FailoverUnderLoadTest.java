@@ -1,9 +1,9 @@
 package io.dbredundancy.hibernate.routing;
 
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchKind;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchKind;
 import io.dbredundancy.hibernate.testbed.LogCapture;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManagerFactory;
@@ -54,7 +54,7 @@ class FailoverUnderLoadTest {
                 load.await(a -> false, 300);
                 // on a badly overloaded host a start-up hiccup may switch: begin from a settled primary
                 assertThat(FailbackTest.waitFor(() -> "primary".equals(redundancy.status().activeDatabase())
-                        && redundancy.runtime().state().primary().up(), 15_000)).isTrue();
+                        && RuntimeLookup.require(emf).state().primary().up(), 15_000)).isTrue();
                 events.clear();
                 long before = load.attempts.size();
 

@@ -1,7 +1,7 @@
 package io.dbredundancy.hibernate.routing;
 
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchEvent;
 import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManagerFactory;

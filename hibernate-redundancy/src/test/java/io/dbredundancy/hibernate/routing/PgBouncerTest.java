@@ -83,9 +83,9 @@ class PgBouncerTest {
     void repeatedQueriesAndProbesWorkThroughTransactionPoolingAndAKilledPgBouncerFailsOver() throws Exception {
         try (EntityManagerFactory emf = unitBehindBouncer("bouncer-queries", "off")) {
             Redundancy r = Redundancy.of(emf);
-            assertThat(r.runtime().config().primary().pooler()).isTrue();
-            assertThat(r.runtime().config().primary().jdbcUrl()).contains("prepareThreshold=0");
-            try (Connection c = r.runtime().dataSource(Node.PRIMARY).getConnection()) {
+            assertThat(RuntimeLookup.require(emf).config().primary().pooler()).isTrue();
+            assertThat(RuntimeLookup.require(emf).config().primary().jdbcUrl()).contains("prepareThreshold=0");
+            try (Connection c = RuntimeLookup.require(emf).dataSource(Node.PRIMARY).getConnection()) {
                 assertThat(c.unwrap(PGConnection.class).getPrepareThreshold()).isZero();
             }
             for (int i = 0; i < 30; i++) {

@@ -1,7 +1,7 @@
 package io.dbredundancy.hibernate.routing;
 
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import io.dbredundancy.hibernate.testbed.LogCapture;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManagerFactory;
@@ -150,7 +150,7 @@ class StartupTest {
                 assertThat(Jpa.write(emf, "jndi", 2)).isEqualTo("secondary");
                 r.failback();
                 pg.secondaryProxy().cut();
-                assertThat(FailbackTest.waitFor(() -> !r.runtime().state().secondary().up(), 10_000)).isTrue();
+                assertThat(FailbackTest.waitFor(() -> !RuntimeLookup.require(emf).state().secondary().up(), 10_000)).isTrue();
                 assertThat(r.status().status()).isEqualTo("degraded");
                 assertThat(Jpa.write(emf, "jndi", 3)).isEqualTo("primary");
             }

@@ -1,7 +1,7 @@
 package io.dbredundancy.hibernate.routing;
 
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import io.dbredundancy.hibernate.testbed.LogCapture;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManagerFactory;

@@ -1,11 +1,11 @@
 package io.dbredundancy.hibernate.routing;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dbredundancy.hibernate.ActiveNode;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.health.ActiveNode;
-import io.dbredundancy.hibernate.health.SwitchEvent;
-import io.dbredundancy.hibernate.health.SwitchKind;
+import io.dbredundancy.hibernate.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchKind;
 import io.dbredundancy.hibernate.testbed.PgServer;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import jakarta.persistence.EntityManager;
@@ -53,7 +53,7 @@ class SwitchBehaviourTest {
     }
 
     private static HikariDataSource pool(EntityManagerFactory emf, Node node) {
-        return (HikariDataSource) Redundancy.of(emf).runtime().dataSource(node);
+        return (HikariDataSource) RuntimeLookup.require(emf).dataSource(node);
     }
 
     /** Backend pids of the plugin's pooled connections (application_name db-redundancy) to database {@code Jpa.DB}. */

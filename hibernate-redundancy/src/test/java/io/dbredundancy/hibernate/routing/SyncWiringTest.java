@@ -2,10 +2,10 @@ package io.dbredundancy.hibernate.routing;
 
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.Redundancy;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
-import io.dbredundancy.hibernate.sync.SyncException;
-import io.dbredundancy.hibernate.sync.SyncResult;
-import io.dbredundancy.hibernate.sync.VerifyResult;
+import io.dbredundancy.hibernate.RedundancyStatus;
+import io.dbredundancy.hibernate.SyncException;
+import io.dbredundancy.hibernate.SyncResult;
+import io.dbredundancy.hibernate.VerifyResult;
 import io.dbredundancy.hibernate.testbed.LinkProxy;
 import io.dbredundancy.hibernate.testbed.LogCapture;
 import io.dbredundancy.hibernate.testbed.PgServer;

@@ -1,6 +1,7 @@
 package io.dbredundancy.hibernate.sync;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.SyncException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

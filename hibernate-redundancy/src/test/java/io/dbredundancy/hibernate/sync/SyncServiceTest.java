@@ -1,6 +1,9 @@
 package io.dbredundancy.hibernate.sync;
 
 import io.dbredundancy.hibernate.Node;
+import io.dbredundancy.hibernate.SyncException;
+import io.dbredundancy.hibernate.SyncResult;
+import io.dbredundancy.hibernate.VerifyResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,4 @@
-package io.dbredundancy.hibernate.health;
-
-import io.dbredundancy.hibernate.Node;
+package io.dbredundancy.hibernate;
 
 import java.util.Locale;
 

@@ -1,6 +1,4 @@
-package io.dbredundancy.hibernate.sync;
-
-import io.dbredundancy.hibernate.Node;
+package io.dbredundancy.hibernate;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.dbredundancy.hibernate.health;
+package io.dbredundancy.hibernate;
 
 /**
  * Told of every switch of the active node, on the unit's health thread, right after the new state is published

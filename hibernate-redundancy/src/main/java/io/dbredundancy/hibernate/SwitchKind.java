@@ -1,11 +1,11 @@
-package io.dbredundancy.hibernate.health;
+package io.dbredundancy.hibernate;
 
 import java.util.EnumSet;
 import java.util.Set;
 
-import static io.dbredundancy.hibernate.health.ActiveNode.NONE;
-import static io.dbredundancy.hibernate.health.ActiveNode.PRIMARY;
-import static io.dbredundancy.hibernate.health.ActiveNode.SECONDARY;
+import static io.dbredundancy.hibernate.ActiveNode.NONE;
+import static io.dbredundancy.hibernate.ActiveNode.PRIMARY;
+import static io.dbredundancy.hibernate.ActiveNode.SECONDARY;
 
 /**
  * The legal switches of the active node. {@link HealthState#switchTo} accepts nothing else, so an illegal

@@ -1,4 +1,4 @@
-package io.dbredundancy.hibernate.sync;
+package io.dbredundancy.hibernate;
 
 /** A sync, verify, repair or migration failure; its message is one line naming the database or table and why. */
 public class SyncException extends RuntimeException {

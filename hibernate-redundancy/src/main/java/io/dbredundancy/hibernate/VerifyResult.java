@@ -1,4 +1,4 @@
-package io.dbredundancy.hibernate.sync;
+package io.dbredundancy.hibernate;
 
 import java.time.Duration;
 import java.util.List;

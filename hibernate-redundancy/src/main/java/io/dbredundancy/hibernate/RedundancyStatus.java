@@ -1,4 +1,6 @@
-package io.dbredundancy.hibernate.status;
+package io.dbredundancy.hibernate;
+
+import io.dbredundancy.hibernate.status.Json;
 
 import java.time.Instant;
 import java.util.Objects;

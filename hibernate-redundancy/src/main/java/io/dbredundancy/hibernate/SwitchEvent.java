@@ -1,4 +1,4 @@
-package io.dbredundancy.hibernate.health;
+package io.dbredundancy.hibernate;
 
 import java.time.Instant;
 
