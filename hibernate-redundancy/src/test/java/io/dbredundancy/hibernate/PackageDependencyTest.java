@@ -41,12 +41,14 @@ class PackageDependencyTest {
             "sync", Set.of("health", "routing", "status"),
             "mirror", Set.of("health", "outcome", "routing", "status", "sync"),
             "metrics", Set.of("mirror", "routing"),
-            "cli", Set.of("lease", "sync"));
+            "replication", Set.of("health", "lease", "mirror", "routing", "status", "sync"),
+            "cli", Set.of("lease", "replication", "sync"));
 
     /** The features reach the core ({@code routing}, {@code health}) through their host adapters only. */
     private static final Map<String, Set<String>> CORE_THROUGH = Map.of(
             "mirror", Set.of("CoreHost", "MirrorIntegrator"),
-            "sync", Set.of("CoreSyncHost", "SyncFeature", "UnitSync"));
+            "sync", Set.of("CoreSyncHost", "SyncFeature", "UnitSync"),
+            "replication", Set.of("NativeIntegrator", "NativeRuntime"));
 
     /** package -> class (outer class name) -> packages it names. */
     private static final Map<String, Map<String, Set<String>>> USES = new TreeMap<>();

@@ -3,7 +3,7 @@ package io.dbredundancy.hibernate.cli;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.RedundancyConfig;
 import io.dbredundancy.hibernate.replication.NativeReplication;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;

@@ -5,12 +5,12 @@ import io.dbredundancy.hibernate.NodeConfig;
 import io.dbredundancy.hibernate.RedundancyConfigException;
 import io.dbredundancy.hibernate.RedundancySettings;
 import io.dbredundancy.hibernate.health.HealthScheduler;
-import io.dbredundancy.hibernate.health.SwitchEvent;
+import io.dbredundancy.hibernate.SwitchEvent;
 import io.dbredundancy.hibernate.lease.LeaseProtocol;
 import io.dbredundancy.hibernate.mirror.MirrorRuntime;
 import io.dbredundancy.hibernate.mirror.SequenceAligner;
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import io.dbredundancy.hibernate.status.StatusContributor;
 import io.dbredundancy.hibernate.sync.Endpoint;
 

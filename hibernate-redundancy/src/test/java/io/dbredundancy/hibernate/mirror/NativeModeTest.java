@@ -7,7 +7,7 @@ import io.dbredundancy.hibernate.mirror.model.PurchaseOrder;
 import io.dbredundancy.hibernate.replication.NativeIntegrator;
 import io.dbredundancy.hibernate.replication.NativeReplication;
 import io.dbredundancy.hibernate.replication.NativeRuntime;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import io.dbredundancy.hibernate.testbed.PostgresPair;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
