@@ -348,7 +348,20 @@ public final class NativeReplication {
                 ps.executeUpdate();
             }
             st.execute(NativeSql.MARKER_TABLE);
-            st.execute(NativeSql.FENCE_FUNCTION);
+            st.execute(NativeSql.EPOCH_TABLE);
+            st.execute(NativeSql.LATE_TABLE);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO redundancy_native_epoch (node, epoch, switch_xid,"
+                    + " since) VALUES (?, 0, txid_current(), clock_timestamp()) ON CONFLICT (node) DO NOTHING")) {
+                ps.setString(1, n.id());
+                ps.executeUpdate();
+            }
+            String schema;
+            try (ResultSet rs = st.executeQuery("SELECT current_schema()")) {
+                rs.next();
+                schema = rs.getString(1);
+            }
+            st.execute(NativeSql.inSchema(NativeSql.FENCE_FUNCTION, schema));
+            st.execute(NativeSql.inSchema(NativeSql.ARRIVE_FUNCTION, schema));
             List<String> unidentified = new ArrayList<>();
             try (ResultSet rs = st.executeQuery(NativeSql.USER_TABLES)) {
                 while (rs.next()) {
@@ -360,6 +373,8 @@ public final class NativeReplication {
             }
             for (String t : tables) {
                 st.execute(NativeSql.fenceTrigger(ident(t)));
+                st.execute(NativeSql.arriveTrigger(ident(t)));
+                st.execute(NativeSql.arriveTriggerReplica(ident(t)));
             }
             // a table without a primary key (a Set element collection, say): its updates and deletes are matched on
             // the whole row
@@ -378,6 +393,7 @@ public final class NativeReplication {
             }
             List<String> all = new ArrayList<>(tables);
             all.add(NativeSql.MARKER);
+            all.add(NativeSql.EPOCH);
             String list = String.join(", ", all.stream().map(NativeReplication::ident).toList());
             boolean exists;
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
@@ -507,6 +523,35 @@ public final class NativeReplication {
         }
     }
 
+    /**
+     * Records on {@code node} that it is the active one from {@code epoch} on (only forward): published, so the other
+     * database's subscription knows the epoch of what it applies from here on.
+     */
+    public void writeEpoch(Connection c, Node node, long epoch, boolean announce) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (PreparedStatement del = c.prepareStatement(NativeSql.DELETE_EPOCH);
+             PreparedStatement ins = c.prepareStatement(NativeSql.INSERT_EPOCH)) {
+            del.setString(1, node.id());
+            del.setLong(2, epoch);
+            del.setBoolean(3, announce);
+            if (del.executeUpdate() > 0 || announce) {
+                try (Statement st = c.createStatement()) {
+                    st.executeUpdate(NativeSql.FORGET_LATE);
+                }
+            }
+            ins.setString(1, node.id());
+            ins.setLong(2, epoch);
+            ins.executeUpdate();
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
     /** Enables a stopped subscription on {@code target} (after the row it stopped on was fixed). */
     public void resume(Node target) throws SQLException {
         try (Connection c = open(target); Statement st = c.createStatement()) {
@@ -552,7 +597,9 @@ public final class NativeReplication {
                 }
                 st.execute("DROP PUBLICATION IF EXISTS " + ident(names.publication()));
                 st.execute("DROP FUNCTION IF EXISTS redundancy_native_fence() CASCADE");
-                st.execute("DROP TABLE IF EXISTS redundancy_native_marker, redundancy_native_node");
+                st.execute("DROP FUNCTION IF EXISTS redundancy_native_arrive() CASCADE");
+                st.execute("DROP TABLE IF EXISTS redundancy_native_marker, redundancy_native_node, redundancy_native_epoch,"
+                        + " redundancy_native_late");
                 lines.add(n.id() + ": publication, fence and marker dropped");
             } catch (SQLException e) {
                 lines.add(n.id() + ": not reached (" + reason(e) + ")");

@@ -128,7 +128,7 @@ public final class NativeRuntime implements AutoCloseable {
             Node active = core.state().active().node();
             if (active != null) {
                 for (Node n : Node.values()) {
-                    writeLease(n, core.state().epoch(), active, "after the setup");
+                    writeLease(n, core.state().epoch(), active, "after the setup", true);
                 }
             }
         } catch (NativeReplication.SetupException e) {
@@ -167,8 +167,15 @@ public final class NativeRuntime implements AutoCloseable {
      * but its first look may come a few periods after the library's tables appeared): the fence reads it.
      */
     private void writeLease(Node db, long epoch, Node active, String when) {
+        writeLease(db, epoch, active, when, false);
+    }
+
+    private void writeLease(Node db, long epoch, Node active, String when, boolean announce) {
         try (Connection c = Endpoint.open(core.config().node(db), timeoutS, timeoutS, "db-redundancy-lease")) {
             LeaseProtocol.propose(c, epoch, active, holder, core.state().manualHold());
+            if (db == active) {
+                replication.writeEpoch(c, active, epoch, announce);
+            }
         } catch (SQLException ex) {
             LOG.log(System.Logger.Level.WARNING, "[DB-Redundancy] could not write the lease to the " + db.id() + " "
                     + when + " (its fence lets writes pass or refuses them by the lease it has until the lease keeper"

@@ -71,6 +71,97 @@ final class NativeSql {
 
     static final String FENCE_TRIGGER = "redundancy_native_fence";
 
+    /**
+     * {@code function} with the library's tables and functions qualified by {@code schema}: a subscription's worker runs
+     * with an empty {@code search_path} (PostgreSQL 16+), and an application's sessions may have another one.
+     */
+    static String inSchema(String function, String schema) {
+        return function.replace(" redundancy_", " \"" + schema.replace("\"", "\"\"") + "\".redundancy_");
+    }
+
+    /**
+     * Each node's epoch, written by that node when it becomes the active one (before any session writes there) and
+     * published: on the other database it arrives before that node's writes of the epoch, so the subscription's
+     * worker knows the epoch of what it applies. {@code switch_xid}: the writing transaction, after which a row
+     * version on this node is a change of this epoch.
+     */
+    static final String EPOCH_TABLE = "CREATE TABLE IF NOT EXISTS redundancy_native_epoch ("
+            + " node text PRIMARY KEY, epoch bigint NOT NULL, switch_xid bigint NOT NULL, since timestamptz NOT NULL)";
+
+    static final String EPOCH = "redundancy_native_epoch";
+
+    /**
+     * This node's epoch row: deleted and inserted again (in one transaction), so that the other database receives it
+     * even when it never got the row before (an update of a row the subscriber lacks is skipped there). Parameters:
+     * node, epoch, and whether to write it again at the same epoch (after setup: announce it).
+     */
+    static final String DELETE_EPOCH = "DELETE FROM redundancy_native_epoch WHERE node = ? AND (epoch < ? OR ?)";
+
+    static final String INSERT_EPOCH = "INSERT INTO redundancy_native_epoch (node, epoch, switch_xid, since)"
+            + " VALUES (?, ?, txid_current(), clock_timestamp()) ON CONFLICT (node) DO NOTHING";
+
+    /** The late changes remembered in the previous epoch are forgotten with it. */
+    static final String FORGET_LATE = "DELETE FROM redundancy_native_late";
+
+    /** The rows a late change (of an older epoch) has written here in this epoch: not local changes. Not published. */
+    static final String LATE_TABLE = "CREATE TABLE IF NOT EXISTS redundancy_native_late ("
+            + " tbl text NOT NULL, k jsonb NOT NULL, xid bigint NOT NULL, PRIMARY KEY (tbl, k))";
+
+    /**
+     * The per-row rule of the journal modes, on the subscription's side: a change that arrives from an older epoch
+     * than this node's (the old primary's commits that had not been sent when it failed, arriving once it is back)
+     * loses against a change this node made to that row in its own epoch: it is not applied, and its image is kept in
+     * {@code redundancy_conflict}. Otherwise it is applied (and remembered, so that a second late change of the row is
+     * not taken for a local one). Fires only in the subscription's worker ({@code ENABLE REPLICA}); changes of the same
+     * or a later epoch pass after two lookups in a two-row table.
+     */
+    static final String ARRIVE_FUNCTION = "CREATE OR REPLACE FUNCTION redundancy_native_arrive() RETURNS trigger"
+            + " LANGUAGE plpgsql AS $$\n"
+            + "DECLARE self text; e_local bigint; sw bigint; e_in bigint; other text; keycols text[]; img jsonb; rk jsonb;\n"
+            + "  cond text; cur xid; late bigint; tname text := TG_TABLE_NAME; rel text := TG_RELID::regclass::text;\n"
+            + "BEGIN\n"
+            + "  SELECT n.node INTO self FROM redundancy_native_node n WHERE n.id = 1;\n"
+            + "  SELECT e.epoch, e.switch_xid INTO e_local, sw FROM redundancy_native_epoch e WHERE e.node = self;\n"
+            + "  SELECT e.epoch, e.node INTO e_in, other FROM redundancy_native_epoch e WHERE e.node <> self"
+            + " AND e.node IN ('primary', 'secondary');\n"
+            + "  IF TG_OP = 'INSERT' OR e_local IS NULL OR e_in IS NULL OR e_in >= e_local THEN\n"
+            + "    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;\n"
+            + "  END IF;\n"
+            + "  SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO keycols FROM pg_index i JOIN pg_attribute a"
+            + " ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = TG_RELID AND i.indisprimary;\n"
+            + "  IF keycols IS NULL THEN\n"
+            + "    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;\n"
+            + "  END IF;\n"
+            + "  img := to_jsonb(OLD);\n"
+            + "  SELECT jsonb_object_agg(c, img -> c) INTO rk FROM unnest(keycols) c;\n"
+            + "  SELECT string_agg(format('t.%I = (jsonb_populate_record(null::%s, $1)).%I', c, rel, c), ' AND ')"
+            + " INTO cond FROM unnest(keycols) c;\n"
+            + "  EXECUTE format('SELECT t.xmin FROM %s t WHERE %s', rel, cond) INTO cur USING rk;\n"
+            + "  SELECT l.xid INTO late FROM redundancy_native_late l WHERE l.tbl = tname AND l.k = rk;\n"
+            + "  IF cur IS NOT NULL AND age(cur) < age(((sw % 4294967296)::text)::xid)"
+            + " AND (late IS NULL OR ((late % 4294967296)::text)::xid <> cur) THEN\n"
+            + "    INSERT INTO redundancy_conflict (table_name, row_key, winner_origin, winner_epoch, loser_origin,"
+            + " loser_epoch, loser_op, loser_image, loser_created_at)\n"
+            + "      VALUES (tname, rk, self, e_local, other, e_in, left(TG_OP, 1),"
+            + " CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) END, clock_timestamp());\n"
+            + "    RETURN NULL;\n"
+            + "  END IF;\n"
+            + "  INSERT INTO redundancy_native_late (tbl, k, xid) VALUES (tname, rk, txid_current())"
+            + " ON CONFLICT (tbl, k) DO UPDATE SET xid = EXCLUDED.xid;\n"
+            + "  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;\n"
+            + "END $$";
+
+    static final String ARRIVE_TRIGGER = "redundancy_native_arrive";
+
+    static String arriveTrigger(String qualifiedTable) {
+        return "CREATE OR REPLACE TRIGGER " + ARRIVE_TRIGGER + " BEFORE UPDATE OR DELETE ON " + qualifiedTable
+                + " FOR EACH ROW EXECUTE FUNCTION redundancy_native_arrive()";
+    }
+
+    static String arriveTriggerReplica(String qualifiedTable) {
+        return "ALTER TABLE " + qualifiedTable + " ENABLE REPLICA TRIGGER " + ARRIVE_TRIGGER;
+    }
+
     static String fenceTrigger(String qualifiedTable) {
         return "CREATE OR REPLACE TRIGGER " + FENCE_TRIGGER + " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON "
                 + qualifiedTable + " FOR EACH STATEMENT EXECUTE FUNCTION redundancy_native_fence()";

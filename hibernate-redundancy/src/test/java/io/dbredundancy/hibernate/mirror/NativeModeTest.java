@@ -66,8 +66,9 @@ class NativeModeTest {
     }
 
     private static MirrorUnit open(Map<String, Object> extra) {
-        // the primary's subscription reaches the secondary through a proxy, so a test can hold that direction back
+        // each subscription reaches its publisher through a proxy, so a test can hold a direction back
         Map<String, Object> settings = new java.util.HashMap<>(Map.of(RedundancySettings.MIRROR_MODE, "native",
+                RedundancySettings.PRIMARY_REPLICATION_URL, pg.primaryProxy().jdbcUrl(MirrorUnit.DB),
                 RedundancySettings.SECONDARY_REPLICATION_URL, pg.secondaryProxy().jdbcUrl(MirrorUnit.DB)));
         settings.putAll(extra);
         return new MirrorUnit(pg, "native", settings, MirrorFixture.MODEL);
@@ -258,6 +259,40 @@ class NativeModeTest {
                     + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])");
             assertThat(present).as("acknowledged writes on the " + n + " (seed " + SEED + ")").isEqualTo(acknowledged.size());
         }
+    }
+
+    @Test
+    void aRowChangedOnBothSidesDuringAPartitionKeepsTheChangeOfTheLaterEpochOnBoth() throws Exception {
+        Long id = customerWithOrder("original");
+        Long other = customerWithOrder("original too");
+        unit.awaitIdentical(20);
+        long conflictsBefore = unit.count(Node.SECONDARY, "SELECT count(*) FROM redundancy_conflict");
+        // the primary's change is committed but not sent when it fails
+        pg.primaryProxy().freeze();
+        inTx(unit.sf, s -> {
+            s.find(Customer.class, id).name = "changed on the primary";
+            s.find(Customer.class, other).name = "changed on the primary only";
+        });
+        pg.primary().kill9();
+        unit.awaitActive("secondary", 15);
+        inTx(unit.sf, s -> {
+            s.find(Customer.class, id).name = "changed on the secondary after the failover";
+        });
+        pg.primaryProxy().restore();
+        pg.primary().restart();
+        unit.awaitActive("primary", 60);
+        unit.awaitIdentical(30);
+        for (Node n : Node.values()) {
+            assertThat(unit.count(n, "SELECT count(*) FROM customer WHERE id = " + id
+                    + " AND name = 'changed on the secondary after the failover'")).as("the later epoch's change on the " + n)
+                    .isEqualTo(1);
+            assertThat(unit.count(n, "SELECT count(*) FROM customer WHERE id = " + other
+                    + " AND name = 'changed on the primary only'")).as("a late change of a row the secondary left alone, on the "
+                    + n).isEqualTo(1);
+        }
+        assertThat(unit.count(Node.SECONDARY, "SELECT count(*) FROM redundancy_conflict WHERE table_name = 'customer'"
+                + " AND loser_image->>'name' = 'changed on the primary'")).as("the loser's image is kept").isEqualTo(1);
+        assertThat(unit.count(Node.SECONDARY, "SELECT count(*) FROM redundancy_conflict") - conflictsBefore).isEqualTo(1);
     }
 
     @Test
