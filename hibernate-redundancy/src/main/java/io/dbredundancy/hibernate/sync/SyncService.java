@@ -505,7 +505,13 @@ public final class SyncService {
             long deleted = 0;
             List<TableInfo> byChecksum = new ArrayList<>();
             List<TableInfo> byWatermark = new ArrayList<>();
-            for (TableInfo t : tables.values()) {
+            List<TableInfo> untracked = new ArrayList<>(tables.values());
+            if (ChangeTracking.available(sc)) {
+                long[] r = trackedCatchUp(sc, tc, untracked, src.node().id(), replica, options);
+                rows += r[0];
+                deleted += r[1];
+            }
+            for (TableInfo t : untracked) {
                 if (t.updatedAt != null && t.hasPrimaryKey()) {
                     rows += catchUp(sc, tc, t, state.get(t.id()), src.node().id(), replica, options);
                     byWatermark.add(t);
@@ -528,6 +534,137 @@ public final class SyncService {
             return result;
         } catch (SQLException e) {
             throw failure("Incremental sync to the " + target.id() + " database failed", e);
+        }
+    }
+
+    /**
+     * The incremental run of the tables whose changes the source's change log ({@link ChangeTracking}) holds: removes
+     * them from {@code tables} and returns {rows written, rows deleted}. In one snapshot of the source: the keys the
+     * transactions the last run's snapshot did not see changed are read; on the target, in one transaction, the
+     * source's rows of those keys are upserted and the keys the source no longer has deleted, and the new snapshot is
+     * recorded; then the source's log is pruned. A tracked table whose log cannot prove it holds every change (see
+     * {@link ChangeTracking#unprovable}) is compared in full by checksums and repaired, which starts its tracking from
+     * the snapshot taken before the comparison; the output says so.
+     */
+    private long[] trackedCatchUp(Connection sc, Connection tc, List<TableInfo> tables, String source, boolean replica,
+                                  SyncOptions options) throws SQLException {
+        Map<String, SyncState.Row> state = SyncState.read(tc, ChangeTracking.TASK);
+        List<TableInfo> caughtUp = new ArrayList<>();
+        List<TableInfo> compare = new ArrayList<>();
+        List<TableInfo> baseline = new ArrayList<>();      // compared in full, then caught up from the log
+        long written = 0;
+        long deleted = 0;
+        String snapshot;
+        sc.setAutoCommit(false);
+        try {
+            try (Statement st = sc.createStatement()) {
+                st.execute("set transaction isolation level repeatable read, read only");
+                st.execute("set local jit = off");
+            }
+            snapshot = ChangeTracking.snapshot(sc);
+            for (TableInfo t : tables) {
+                if (!t.hasPrimaryKey() || !ChangeTracking.installed(sc, t)) {
+                    continue;
+                }
+                String why = ChangeTracking.unprovable(sc, t, state.get(t.id()), source);
+                if (why == null) {
+                    caughtUp.add(t);
+                } else {
+                    compare.add(t);
+                    if (ChangeTracking.trackedBefore(sc, t, snapshot)) {
+                        baseline.add(t);
+                    }
+                    options.progress().message(t.id() + ": change tracking cannot prove completeness (" + why
+                            + "): comparing in full");
+                }
+            }
+            if (!caughtUp.isEmpty()) {
+                tc.setAutoCommit(false);
+                try (Statement st = tc.createStatement()) {
+                    targetSession(st, replica);
+                    st.execute("set local jit = off");
+                    Map<String, Repairer> repairers = new HashMap<>();
+                    Map<String, String> keyTemps = new HashMap<>();
+                    long[] perTable = new long[caughtUp.size()];
+                    for (int i = 0; i < caughtUp.size(); i++) {
+                        // parents first: rows a new child row references are written before it
+                        TableInfo t = caughtUp.get(i);
+                        String prev = state.get(t.id()).watermark();
+                        String keys = ChangeTracking.changedKeys(t, prev);
+                        String temp = Sql.ident("redundancy_ck_" + Integer.toHexString(t.id().hashCode()));
+                        st.execute("create temp table if not exists " + temp + " (e jsonb) on commit delete rows");
+                        CopyPipe.direct(sc, "copy (" + keys + ") to stdout (format binary)", tc,
+                                "copy " + temp + " (e) from stdin (format binary)");
+                        keyTemps.put(t.id(), temp);
+                        Repairer rep = new Repairer(t, replica);
+                        repairers.put(t.id(), rep);
+                        st.execute("analyze " + temp);
+                        perTable[i] = rep.load(sc, tc, "select " + t.columnList() + " from " + t.sqlName() + " x where "
+                                + t.keyTuple("x") + " in (select " + ChangeTracking.typedKey(t, "k.e") + " from (" + keys
+                                + ") k(e))");
+                        st.execute("analyze " + rep.temp);
+                        written += rep.upsert(tc);
+                    }
+                    for (int i = caughtUp.size() - 1; i >= 0; i--) {
+                        // children first: a row is deleted after the rows that referenced it
+                        TableInfo t = caughtUp.get(i);
+                        Repairer rep = repairers.get(t.id());
+                        int n = st.executeUpdate("delete from " + t.sqlName() + " d using (select distinct "
+                                + ChangeTracking.typedKey(t, "e") + " from " + keyTemps.get(t.id()) + ") k where "
+                                + t.keyTuple("d") + " = " + t.keyTuple("k") + " and not exists (select 1 from " + rep.temp
+                                + " s where " + t.keyTuple("s") + " = " + t.keyTuple("d") + ")");
+                        deleted += n;
+                        SyncState.put(tc, ChangeTracking.TASK, t.id(), source, "idle", perTable[i], snapshot, null);
+                        options.progress().message(t.id() + ": " + perTable[i] + " changed rows copied, " + n
+                                + " deleted (change tracking)");
+                    }
+                    tc.commit();
+                } catch (SQLException | RuntimeException e) {
+                    tc.rollback();
+                    throw e;
+                } finally {
+                    tc.setAutoCommit(true);
+                }
+            }
+        } finally {
+            sc.rollback();
+            sc.setAutoCommit(true);
+        }
+        for (TableInfo t : caughtUp) {
+            ChangeTracking.prune(sc, t, snapshot);
+        }
+        if (!compare.isEmpty()) {
+            long[] r = repairTables(target(source), sc, tc, compare, replica, options);
+            written += r[0];
+            deleted += r[1];
+            for (TableInfo t : baseline) {
+                SyncState.put(tc, ChangeTracking.TASK, t.id(), source, "idle", 0, snapshot, null);
+            }
+        }
+        tables.removeAll(caughtUp);
+        tables.removeAll(compare);
+        return new long[]{written, deleted};
+    }
+
+    private static Node target(String source) {
+        return Node.PRIMARY.id().equals(source) ? Node.SECONDARY : Node.PRIMARY;
+    }
+
+    /**
+     * Installs change tracking ({@link ChangeTracking}) on the tables of {@code source} (all, or those {@code options}
+     * names) that have a primary key: statement-level triggers that record the keys every statement changes, so the
+     * incremental sync into the other database reads only those. The first incremental run after it compares the
+     * tables in full once. Needs the library's changelog ({@code redundancy migrate}). Returns the tables newly tracked.
+     */
+    public List<String> trackChanges(Node source, SyncOptions options) {
+        try (Connection c = open(endpoint(source))) {
+            List<String> installed = ChangeTracking.install(c, Catalog.select(Catalog.load(c), options.tables()).values());
+            for (String t : installed) {
+                options.progress().message(t + ": change tracking installed on the " + source.id() + " database");
+            }
+            return installed;
+        } catch (SQLException e) {
+            throw failure("Installing change tracking on the " + source.id() + " database failed", e);
         }
     }
 
@@ -732,7 +869,7 @@ public final class SyncService {
     }
 
     /** The target-side statements that apply source rows: a temp table, then delete/upsert from it. */
-    private static final class Repairer {
+    static final class Repairer {
         final TableInfo t;
         final boolean replica;
         final String temp;
