@@ -152,16 +152,45 @@ final class ChangeTracking {
         }
     }
 
-    /** The distinct keys (jsonb arrays) the transactions {@code snapshot} did not see wrote for {@code t}. */
-    static String changedKeys(TableInfo t, String snapshot) {
+    /** The column of the tracked run's temp table that marks a key the source no longer has. */
+    static final String GONE = "redundancy_gone";
+
+    /**
+     * The source's rows of the keys the transactions {@code snapshot} did not see wrote for {@code t}, in
+     * {@link TableInfo#columnList()} order and then {@link #GONE}: a key the source no longer has comes alone (its
+     * other columns null) with {@code GONE} true. The keys sorted, so the key index is read in order.
+     */
+    static String changedRows(TableInfo t, String snapshot) {
         String s = Sql.literal(snapshot) + "::pg_snapshot";
-        return "select distinct e from redundancy_changes c cross join lateral jsonb_array_elements(c.keys) e"
+        StringBuilder order = new StringBuilder();
+        for (int i = 1; i <= t.primaryKey.size(); i++) {
+            order.append(i == 1 ? "" : ", ").append(i);
+        }
+        String keys = "select distinct " + typedKeys(t, "e") + " from redundancy_changes c"
+                + " cross join lateral jsonb_array_elements(c.keys) e"
                 + " where c.table_name = " + Sql.literal(t.id()) + " and c.xid >= pg_snapshot_xmin(" + s + ")"
-                + " and not pg_visible_in_snapshot(c.xid, " + s + ")";
+                + " and not pg_visible_in_snapshot(c.xid, " + s + ") order by " + order;
+        StringBuilder cols = new StringBuilder();
+        for (String c : t.columnNames()) {
+            cols.append(cols.length() == 0 ? "" : ", ").append(t.primaryKey.contains(c) ? "k." : "x.").append(Sql.ident(c));
+        }
+        return "select " + cols + ", x.ctid is null from (" + keys + ") k left join " + t.sqlName() + " x on "
+                + t.keyTuple("x") + " = " + t.keyTuple("k");
     }
 
-    /** The key columns typed back from a jsonb array {@code e}: {@code (e->>0)::bigint as k0, …}. */
-    static String typedKey(TableInfo t, String e) {
+    /**
+     * A condition on {@code alias}'s key: in the keys {@code select} returns ({@code "… from …"}, without its
+     * {@code select}). A one-column key as {@code = any(array(…))}, sorted index lookups.
+     */
+    static String keyIn(TableInfo t, String alias, String select) {
+        if (t.primaryKey.size() == 1) {
+            return alias + "." + Sql.ident(t.primaryKey.get(0)) + " = any(array(select " + select + "))";
+        }
+        return t.keyTuple(alias) + " in (select " + select + ")";
+    }
+
+    /** The key columns typed back from a jsonb array {@code e}: {@code (e->>0)::bigint as "id", …}. */
+    static String typedKeys(TableInfo t, String e) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < t.primaryKey.size(); i++) {
             b.append(i == 0 ? "" : ", ").append('(').append(e).append("->>").append(i).append(")::")

@@ -560,6 +560,7 @@ public final class SyncService {
             try (Statement st = sc.createStatement()) {
                 st.execute("set transaction isolation level repeatable read, read only");
                 st.execute("set local jit = off");
+                st.execute("set local enable_seqscan = off");   // few keys, read by their indexes
             }
             snapshot = ChangeTracking.snapshot(sc);
             for (TableInfo t : tables) {
@@ -583,36 +584,38 @@ public final class SyncService {
                 try (Statement st = tc.createStatement()) {
                     targetSession(st, replica);
                     st.execute("set local jit = off");
+                    // the few changed keys are looked up by their index, whatever the planner guesses of the temp tables
+                    st.execute("set local enable_seqscan = off");
+                    // a crash before the flush loses the rows and the new snapshot together: the next run redoes both
+                    st.execute("set local synchronous_commit = off");
                     Map<String, Repairer> repairers = new HashMap<>();
-                    Map<String, String> keyTemps = new HashMap<>();
                     long[] perTable = new long[caughtUp.size()];
                     for (int i = 0; i < caughtUp.size(); i++) {
                         // parents first: rows a new child row references are written before it
                         TableInfo t = caughtUp.get(i);
-                        String prev = state.get(t.id()).watermark();
-                        String keys = ChangeTracking.changedKeys(t, prev);
-                        String temp = Sql.ident("redundancy_ck_" + Integer.toHexString(t.id().hashCode()));
-                        st.execute("create temp table if not exists " + temp + " (e jsonb) on commit delete rows");
-                        CopyPipe.direct(sc, "copy (" + keys + ") to stdout (format binary)", tc,
-                                "copy " + temp + " (e) from stdin (format binary)");
-                        keyTemps.put(t.id(), temp);
-                        Repairer rep = new Repairer(t, replica);
+                        // one pass over the changed keys: the source's row of each, or the key alone marked gone
+                        String temp = Sql.ident("redundancy_tracked_" + Integer.toHexString(t.id().hashCode()));
+                        st.execute("create temp table if not exists " + temp + " on commit delete rows as select "
+                                + t.columnList() + ", false as " + ChangeTracking.GONE + " from " + t.sqlName()
+                                + " with no data");
+                        CopyPipe.direct(sc, "copy (" + ChangeTracking.changedRows(t, state.get(t.id()).watermark())
+                                + ") to stdout (format binary)", tc, "copy " + temp + " (" + t.columnList() + ", "
+                                + ChangeTracking.GONE + ") from stdin (format binary)");
+                        Repairer rep = new Repairer(t, replica, temp, " where not " + ChangeTracking.GONE);
                         repairers.put(t.id(), rep);
-                        st.execute("analyze " + temp);
-                        perTable[i] = rep.load(sc, tc, "select " + t.columnList() + " from " + t.sqlName() + " x where "
-                                + t.keyTuple("x") + " in (select " + ChangeTracking.typedKey(t, "k.e") + " from (" + keys
-                                + ") k(e))");
-                        st.execute("analyze " + rep.temp);
                         written += rep.upsert(tc);
                     }
                     for (int i = caughtUp.size() - 1; i >= 0; i--) {
                         // children first: a row is deleted after the rows that referenced it
                         TableInfo t = caughtUp.get(i);
                         Repairer rep = repairers.get(t.id());
-                        int n = st.executeUpdate("delete from " + t.sqlName() + " d using (select distinct "
-                                + ChangeTracking.typedKey(t, "e") + " from " + keyTemps.get(t.id()) + ") k where "
-                                + t.keyTuple("d") + " = " + t.keyTuple("k") + " and not exists (select 1 from " + rep.temp
-                                + " s where " + t.keyTuple("s") + " = " + t.keyTuple("d") + ")");
+                        int n = st.executeUpdate("delete from " + t.sqlName() + " d where " + ChangeTracking.keyIn(t, "d",
+                                Sql.idents(t.primaryKey) + " from " + rep.temp + " where " + ChangeTracking.GONE));
+                        try (ResultSet rs = st.executeQuery("select count(*) from " + rep.temp + " where not "
+                                + ChangeTracking.GONE)) {
+                            rs.next();
+                            perTable[i] = rs.getLong(1);
+                        }
                         deleted += n;
                         SyncState.put(tc, ChangeTracking.TASK, t.id(), source, "idle", perTable[i], snapshot, null);
                         options.progress().message(t.id() + ": " + perTable[i] + " changed rows copied, " + n
@@ -873,6 +876,7 @@ public final class SyncService {
         final TableInfo t;
         final boolean replica;
         final String temp;
+        final String where;
         private boolean created;
 
         Repairer(TableInfo t, boolean replica) {
@@ -880,9 +884,15 @@ public final class SyncService {
         }
 
         Repairer(TableInfo t, boolean replica, String temp) {
+            this(t, replica, temp, "");
+        }
+
+        /** {@code where}: a condition on the temp table's rows to write ({@code " where …"}), or "". */
+        Repairer(TableInfo t, boolean replica, String temp, String where) {
             this.t = t;
             this.replica = replica;
             this.temp = temp;
+            this.where = where;
         }
 
         /** In the caller's transaction: loads the rows of {@code select} on the source into the temp table. */
@@ -933,7 +943,7 @@ public final class SyncService {
             }
             String sql = "insert into " + t.sqlName() + " as d (" + t.columnList() + ")"
                     + (t.hasIdentityAlways() ? " overriding system value" : "")
-                    + " select " + t.columnList() + " from " + temp + " on conflict (" + Sql.idents(t.primaryKey) + ") "
+                    + " select " + t.columnList() + " from " + temp + where + " on conflict (" + Sql.idents(t.primaryKey) + ") "
                     + (set.length() == 0 ? "do nothing"
                     : "do update set " + set + " where (" + mine + ",'') is distinct from (" + theirs + ",'')");
             return sql;
