@@ -469,6 +469,13 @@ public final class SyncService {
                     SyncState.put(c, SyncState.INCREMENTAL, t.id(), src.node().id(), "idle", rows,
                             maxUpdated.get(t.id()), null);
                 }
+                if (t.hasPrimaryKey() && ChangeTracking.available(s)) {
+                    // the copy is the source as of this snapshot: a tracked table is caught up from here
+                    String snap = ChangeTracking.snapshot(s);
+                    if (ChangeTracking.trackedBefore(s, t, snap)) {
+                        SyncState.put(c, ChangeTracking.TASK, t.id(), src.node().id(), "idle", rows, snap, null);
+                    }
+                }
                 if (delay > 0) {
                     Thread.sleep(delay);
                 }

@@ -132,6 +132,22 @@ class ChangeTrackingSyncTest {
     }
 
     @Test
+    void aFullSyncOfTrackedTablesStartsTheirTrackingFromItsSnapshot() throws Exception {
+        servers.execute(Node.SECONDARY, "update customers set name = 'overwritten by the full copy' where id = 3");
+        sync.fullSync(Node.SECONDARY, opts());
+        servers.execute(Node.PRIMARY, "delete from order_lines where order_id = 77",
+                "update customers set email = null where id between 10 and 20");
+        lines.clear();
+
+        SyncResult result = sync.incrementalSync(Node.SECONDARY, opts());
+
+        assertThat(lines).noneMatch(l -> l.contains("comparing in full"));
+        assertThat(result.rows()).as("ids 10 to 20 but 14, whose email was null").isEqualTo(10);
+        assertThat(result.deleted()).as("the two lines of order 77").isEqualTo(2);
+        assertThat(sync.verify(SyncOptions.defaults()).differences()).isEmpty();
+    }
+
+    @Test
     void comparesInFullAndSaysWhyWhenTheLogCannotProveCompleteness() throws Exception {
         // a TRUNCATE is not a list of keys
         servers.execute(Node.PRIMARY, "truncate events",
