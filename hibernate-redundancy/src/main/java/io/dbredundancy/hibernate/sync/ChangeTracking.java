@@ -43,10 +43,11 @@ final class ChangeTracking {
     /**
      * Installs the tracking on those of {@code tables} that have a primary key and are not tracked yet (each in its
      * own transaction: {@code CREATE TRIGGER} waits for the table's writers). Returns the tables it installed.
+     * {@code database} names the database in the error when the tracking objects are missing.
      */
-    static List<String> install(Connection c, Collection<TableInfo> tables) throws SQLException {
+    static List<String> install(Connection c, Collection<TableInfo> tables, String database) throws SQLException {
         if (!available(c)) {
-            throw new SyncException("Change tracking is not installed in this database: the library's changelog"
+            throw new SyncException("Change tracking is not installed in the " + database + ": the library's changelog"
                     + " (db/redundancy/sync-tracking.xml, PostgreSQL 13 or later) is missing; run `redundancy migrate` first");
         }
         List<String> installed = new ArrayList<>();

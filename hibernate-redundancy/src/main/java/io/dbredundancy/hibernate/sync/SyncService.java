@@ -668,7 +668,8 @@ public final class SyncService {
      */
     public List<String> trackChanges(Node source, SyncOptions options) {
         try (Connection c = open(endpoint(source))) {
-            List<String> installed = ChangeTracking.install(c, Catalog.select(Catalog.load(c), options.tables()).values());
+            List<String> installed = ChangeTracking.install(c, Catalog.select(Catalog.load(c), options.tables()).values(),
+                    source.id() + " database " + endpoint(source).display());
             for (String t : installed) {
                 options.progress().message(t + ": change tracking installed on the " + source.id() + " database");
             }

@@ -107,6 +107,19 @@ class RedundancyCliTest {
     }
 
     @Test
+    void syncWithTrackOnADatabaseWithoutTheLibraryTablesSaysToMigrate() throws Exception {
+        db.execute(Node.PRIMARY, "create table t (id int primary key)");
+        db.execute(Node.SECONDARY, "create table t (id int primary key)");
+
+        Cli track = Cli.run(env(), "sync", "--to", "secondary", "--track");
+
+        assertThat(track.exitCode()).as(track.toString()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(track.err()).contains("Change tracking is not installed in the primary database postgresql://app:***@",
+                "run `redundancy migrate` first").doesNotContain(SyncTestSupport.PASSWORD);
+        assertThat(track.err().strip().lines()).hasSize(1);
+    }
+
+    @Test
     void statusFailoverAndFailbackMoveTheActiveDatabaseWithAGrowingEpoch() {
         Cli migrate = Cli.run(env(), "migrate");
         assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
