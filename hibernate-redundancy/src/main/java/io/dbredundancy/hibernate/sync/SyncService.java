@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@link #fullSync}: binary {@code COPY} of every table, several at once in foreign-key order, then the
  *   sequences; the target's tables are emptied first; resumable table by table;</li>
- *   <li>{@link #incrementalSync}: for tables with change tracking ({@link #trackChanges}, {@link ChangeTracking}) the
+ *   <li>{@link #incrementalSync}: for tables with change tracking ({@link #trackChanges}) the
  *   rows of the keys the source's change log recorded since the last run's snapshot, copied or deleted in one target
  *   transaction (compared in full when the log cannot prove it holds every change); for the others, rows whose
  *   {@code updated_at} passed the watermark kept on the target, upserted in batches, and the rows deleted on the source
@@ -496,7 +496,7 @@ public final class SyncService {
 
     /**
      * Brings {@code target} up to date with the other database: tracked tables from the source's change log
-     * ({@link #trackedCatchUp}); for the other tables with an {@code updated_at} column, the rows
+     * (see {@code ChangeTracking}); for the other tables with an {@code updated_at} column, the rows
      * changed since the watermark kept on the target are upserted in batches of {@code options.batchSize()}, the
      * watermark moving with each committed batch, then the target's rows whose keys the source no longer has are
      * deleted (the keys are compared in small chunks by server-side hashes); other tables with a primary key are
