@@ -884,7 +884,7 @@ public final class SyncService {
     }
 
     /** The target-side statements that apply source rows: a temp table, then delete/upsert from it. */
-    static final class Repairer {
+    private static final class Repairer {
         final TableInfo t;
         final boolean replica;
         final String temp;
