@@ -4,6 +4,7 @@ import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.RedundancyConfig;
 import io.dbredundancy.hibernate.SyncResult;
 import io.dbredundancy.hibernate.VerifyResult;
+import io.dbredundancy.hibernate.sync.Migrations;
 import io.dbredundancy.hibernate.sync.SyncOptions;
 import io.dbredundancy.hibernate.sync.SyncService;
 
@@ -39,8 +40,11 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * ./mvnw -q -pl benchmarks -am package -DskipTests
  * java -cp benchmarks/target/benchmarks-0.1.0-SNAPSHOT.jar:hibernate-redundancy/target/redundancy-cli.jar \
- *      io.dbredundancy.benchmarks.sync.SyncBenchmark [rows] [rounds]
+ *      io.dbredundancy.benchmarks.sync.SyncBenchmark [rows] [rounds] [parts]
  * </pre>
+ * {@code parts}: a comma-separated subset of {@code full,schema,incremental,verify} (default: all). Both databases get
+ * the library's changelog (as the plugin applies it at start) and the primary's {@code bench_rows} change tracking
+ * ({@code redundancy sync --track}) before the incremental runs.
  */
 public final class SyncBenchmark {
 
@@ -71,6 +75,7 @@ public final class SyncBenchmark {
     public static void main(String[] args) throws Exception {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        List<String> parts = List.of((args.length > 2 ? args[2] : "full,schema,incremental,verify").split(","));
         Path work = Files.createTempDirectory("redundancy-sync-bench");
         work.toFile().setExecutable(true, false);
         work.toFile().setReadable(true, false);
@@ -78,6 +83,11 @@ public final class SyncBenchmark {
             servers = new PgServer[]{p, s};
             System.out.println("PostgreSQL " + p.version() + " (" + PG_BIN + "), " + rows + " rows, " + rounds + " rounds, "
                     + Runtime.getRuntime().availableProcessors() + " cores, load average " + loadAverage());
+            for (PgServer server : servers) {
+                try (Connection c = server.connect()) {
+                    Migrations.apply(c, Migrations.LIBRARY_CHANGELOG, SyncBenchmark.class.getClassLoader());
+                }
+            }
             p.sql(DDL);
             s.sql(DDL);
             p.sql("insert into bench_rows select g, g % 5000, 'name ' || g, 'user' || g || '@example.com',"
@@ -132,7 +142,7 @@ public final class SyncBenchmark {
             // the sides alternate within each round, the order shifted by one every round
             List<String> order = new ArrayList<>(List.of("cli", "in-process", "pg_dump", "copy"));
             for (int r = 0; r < rounds; r++) {
-                for (String side : order) {
+                for (String side : parts.contains("full") ? order : List.<String>of()) {
                     switch (side) {
                         case "in-process" -> full.timed("redundancy sync --full (in-process)", s, "truncate bench_rows",
                                 () -> sync.fullSync(Node.SECONDARY, opts), () -> check(s, "bench_rows", rows));
@@ -145,7 +155,7 @@ public final class SyncBenchmark {
                                 () -> shell(copy), () -> check(s, "bench_rows", rows));
                     }
                 }
-                for (String side : order) {
+                for (String side : parts.contains("schema") ? order : List.<String>of()) {
                     Step count = () -> check(s, "s_order_lines", Long.parseLong(p.query("select count(*) from s_order_lines")));
                     switch (side) {
                         case "in-process" -> schema.timed("redundancy sync --full (in-process)", s, truncateSchema,
@@ -172,11 +182,12 @@ public final class SyncBenchmark {
 
             // the secondary holds the data of the last full copy; bring the watermark up to date
             sync.fullSync(Node.SECONDARY, opts);
-            sync.incrementalSync(Node.SECONDARY, opts);
+            sync.trackChanges(Node.PRIMARY, opts);
+            sync.incrementalSync(Node.SECONDARY, opts);   // compares in full once: the tracking starts here
             Results other = new Results();
             long[] live = {rows};
             String changed = String.format(Locale.ROOT, "%,d changed rows (%,d deleted) of %,d", rows / 100, rows / 1000, rows);
-            for (int r = 1; r <= rounds * 2; r++) {
+            for (int r = 1; r <= (parts.contains("incremental") ? rounds * 2 : 0); r++) {
                 // 1% of the rows changed: 0.9% updated, 0.1% deleted, spread over the whole table
                 int round = r;
                 String change = "update bench_rows set amount = amount + 1, updated_at = now() + interval '" + r
@@ -198,7 +209,7 @@ public final class SyncBenchmark {
                             () -> shell(cli + " sync --to secondary --tables bench_rows --quiet" + urls), check);
                 }
             }
-            for (int r = 0; r < rounds; r++) {
+            for (int r = 0; r < (parts.contains("verify") ? rounds : 0); r++) {
                 other.timed("verify, " + live[0] + " identical rows (in-process)", s, null, () -> {
                     VerifyResult v = sync.verify(opts);
                     if (!v.identical()) {
@@ -276,6 +287,9 @@ public final class SyncBenchmark {
         }
 
         void print(String base) {
+            if (runs.isEmpty()) {
+                return;
+            }
             double b = base == null ? 0 : median(runs.get(base), 0);
             System.out.println(String.format(Locale.ROOT, "  %-72s %9s %8s %27s  %s", "method", "wall", base == null ? "" : "vs base",
                     "CPU source/target/client", "runs (wall)"));

@@ -26,10 +26,14 @@ final class SyncCommands {
 
     @Command(name = "sync", mixinStandardHelpOptions = true,
             description = {"Copies data to the given database from the other one.",
-                    "Incremental (default): rows whose updated_at passed the watermark kept on the target are upserted"
-                            + " in batches; tables without updated_at are compared by checksums and their differing"
-                            + " chunks copied; then rows the source no longer has are deleted from the target (keys"
-                            + " compared in chunks by server-side hashes). Resumable.",
+                    "Incremental (default): tables with change tracking (--track) copy the rows whose keys the"
+                            + " source's change log recorded since the last run and delete those the source no longer"
+                            + " has; when the log cannot prove it holds every change (tracking newer than the last run,"
+                            + " pruned, a trigger missing, a TRUNCATE) the table is compared in full and the output says"
+                            + " so. Untracked tables: rows whose updated_at passed the watermark kept on the target are"
+                            + " upserted in batches; tables without updated_at are compared by checksums and their"
+                            + " differing chunks copied; then rows the source no longer has are deleted from the target"
+                            + " (keys compared in chunks by server-side hashes). Resumable.",
                     "--full: empties the target's tables and copies everything with binary COPY, several tables at"
                             + " once in foreign-key order, then sets the sequences. An interrupted full sync resumes"
                             + " where it stopped when run again.",
@@ -47,6 +51,11 @@ final class SyncCommands {
         @Option(names = "--force", description = FORCE)
         boolean force;
 
+        @Option(names = "--track", description = "First install change tracking on the source's tables (statement-level"
+                + " triggers recording the changed keys), so later incremental runs read only the rows changed since"
+                + " the last run; the first run after it compares in full once")
+        boolean track;
+
         @Mixin
         TableOptions tables;
 
@@ -58,6 +67,9 @@ final class SyncCommands {
                 LiveTargetGuard.check(config(), to, "sync --to " + to.id() + flags, "sync --to " + to.other().id() + flags);
             }
             SyncOptions o = tables.options(root).withBatchSize(batchSize);
+            if (track) {
+                service.trackChanges(to.other(), o);
+            }
             SyncResult r = full ? service.fullSync(to, o) : service.incrementalSync(to, o);
             if (tables.quiet) {
                 root.out.println(r);
@@ -97,6 +109,11 @@ final class SyncCommands {
 
         @Option(names = "--force", description = FORCE)
         boolean force;
+
+        @Option(names = "--track", description = "First install change tracking on the source's tables (statement-level"
+                + " triggers recording the changed keys), so later incremental runs read only the rows changed since"
+                + " the last run; the first run after it compares in full once")
+        boolean track;
 
         @Mixin
         TableOptions tables;

@@ -40,9 +40,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@link #fullSync}: binary {@code COPY} of every table, several at once in foreign-key order, then the
  *   sequences; the target's tables are emptied first; resumable table by table;</li>
- *   <li>{@link #incrementalSync}: rows whose {@code updated_at} passed the watermark kept on the target, upserted in
- *   batches, and the rows deleted on the source deleted (found by comparing the keys); tables without such a column
- *   are compared by checksums and their differing chunks repaired;</li>
+ *   <li>{@link #incrementalSync}: for tables with change tracking ({@link #trackChanges}) the
+ *   rows of the keys the source's change log recorded since the last run's snapshot, copied or deleted in one target
+ *   transaction (compared in full when the log cannot prove it holds every change); for the others, rows whose
+ *   {@code updated_at} passed the watermark kept on the target, upserted in batches, and the rows deleted on the source
+ *   deleted (found by comparing the keys); tables without such a column are compared by checksums and their
+ *   differing chunks repaired;</li>
  *   <li>{@link #verify}: checksums of primary-key chunks on both databases at once;</li>
  *   <li>{@link #repair}: rewrites on the target only the chunks that differ;</li>
  *   <li>{@link #alignSequences}: moves the target's sequences and identity columns past the source's.</li>
@@ -472,6 +475,13 @@ public final class SyncService {
                     SyncState.put(c, SyncState.INCREMENTAL, t.id(), src.node().id(), "idle", rows,
                             maxUpdated.get(t.id()), null);
                 }
+                if (t.hasPrimaryKey() && ChangeTracking.available(s)) {
+                    // the copy is the source as of this snapshot: a tracked table is caught up from here
+                    String snap = ChangeTracking.snapshot(s);
+                    if (ChangeTracking.trackedBefore(s, t, snap)) {
+                        SyncState.put(c, ChangeTracking.TASK, t.id(), src.node().id(), "idle", rows, snap, null);
+                    }
+                }
                 if (delay > 0) {
                     Thread.sleep(delay);
                 }
@@ -488,7 +498,8 @@ public final class SyncService {
     // ------------------------------------------------------------------------------------------------ incremental
 
     /**
-     * Brings {@code target} up to date with the other database: for tables with an {@code updated_at} column, the rows
+     * Brings {@code target} up to date with the other database: tracked tables from the source's change log
+     * (see {@code ChangeTracking}); for the other tables with an {@code updated_at} column, the rows
      * changed since the watermark kept on the target are upserted in batches of {@code options.batchSize()}, the
      * watermark moving with each committed batch, then the target's rows whose keys the source no longer has are
      * deleted (the keys are compared in small chunks by server-side hashes); other tables with a primary key are
@@ -508,7 +519,13 @@ public final class SyncService {
             long deleted = 0;
             List<TableInfo> byChecksum = new ArrayList<>();
             List<TableInfo> byWatermark = new ArrayList<>();
-            for (TableInfo t : tables.values()) {
+            List<TableInfo> untracked = new ArrayList<>(tables.values());
+            if (ChangeTracking.available(sc)) {
+                long[] r = trackedCatchUp(sc, tc, untracked, src.node().id(), replica, options);
+                rows += r[0];
+                deleted += r[1];
+            }
+            for (TableInfo t : untracked) {
                 if (t.updatedAt != null && t.hasPrimaryKey()) {
                     rows += catchUp(sc, tc, t, state.get(t.id()), src.node().id(), replica, options);
                     byWatermark.add(t);
@@ -531,6 +548,141 @@ public final class SyncService {
             return result;
         } catch (SQLException e) {
             throw failure("Incremental sync to the " + target.id() + " database failed", e);
+        }
+    }
+
+    /**
+     * The incremental run of the tables whose changes the source's change log ({@link ChangeTracking}) holds: removes
+     * them from {@code tables} and returns {rows written, rows deleted}. In one snapshot of the source: the keys the
+     * transactions the last run's snapshot did not see changed are read; on the target, in one transaction, the
+     * source's rows of those keys are upserted and the keys the source no longer has deleted, and the new snapshot is
+     * recorded; then the source's log is pruned. A tracked table whose log cannot prove it holds every change (see
+     * {@link ChangeTracking#unprovable}) is compared in full by checksums and repaired, which starts its tracking from
+     * the snapshot taken before the comparison; the output says so.
+     */
+    private long[] trackedCatchUp(Connection sc, Connection tc, List<TableInfo> tables, String source, boolean replica,
+                                  SyncOptions options) throws SQLException {
+        Map<String, SyncState.Row> state = SyncState.read(tc, ChangeTracking.TASK);
+        List<TableInfo> caughtUp = new ArrayList<>();
+        List<TableInfo> compare = new ArrayList<>();
+        List<TableInfo> baseline = new ArrayList<>();      // compared in full, then caught up from the log
+        long written = 0;
+        long deleted = 0;
+        String snapshot;
+        sc.setAutoCommit(false);
+        try {
+            try (Statement st = sc.createStatement()) {
+                st.execute("set transaction isolation level repeatable read, read only");
+                st.execute("set local jit = off");
+                st.execute("set local enable_seqscan = off");   // few keys, read by their indexes
+            }
+            snapshot = ChangeTracking.snapshot(sc);
+            for (TableInfo t : tables) {
+                if (!t.hasPrimaryKey() || !ChangeTracking.installed(sc, t)) {
+                    continue;
+                }
+                String why = ChangeTracking.unprovable(sc, t, state.get(t.id()), source);
+                if (why == null) {
+                    caughtUp.add(t);
+                } else {
+                    compare.add(t);
+                    if (ChangeTracking.trackedBefore(sc, t, snapshot)) {
+                        baseline.add(t);
+                    }
+                    options.progress().message(t.id() + ": change tracking cannot prove completeness (" + why
+                            + "): comparing in full");
+                }
+            }
+            if (!caughtUp.isEmpty()) {
+                tc.setAutoCommit(false);
+                try (Statement st = tc.createStatement()) {
+                    targetSession(st, replica);
+                    st.execute("set local jit = off");
+                    // the few changed keys are looked up by their index, whatever the planner guesses of the temp tables
+                    st.execute("set local enable_seqscan = off");
+                    // a crash before the flush loses the rows and the new snapshot together: the next run redoes both
+                    st.execute("set local synchronous_commit = off");
+                    Map<String, Repairer> repairers = new HashMap<>();
+                    long[] perTable = new long[caughtUp.size()];
+                    for (int i = 0; i < caughtUp.size(); i++) {
+                        // parents first: rows a new child row references are written before it
+                        TableInfo t = caughtUp.get(i);
+                        // one pass over the changed keys: the source's row of each, or the key alone marked gone
+                        String temp = Sql.ident("redundancy_tracked_" + Integer.toHexString(t.id().hashCode()));
+                        st.execute("create temp table if not exists " + temp + " on commit delete rows as select "
+                                + t.columnList() + ", false as " + ChangeTracking.GONE + " from " + t.sqlName()
+                                + " with no data");
+                        CopyPipe.direct(sc, "copy (" + ChangeTracking.changedRows(t, state.get(t.id()).watermark())
+                                + ") to stdout (format binary)", tc, "copy " + temp + " (" + t.columnList() + ", "
+                                + ChangeTracking.GONE + ") from stdin (format binary)");
+                        Repairer rep = new Repairer(t, replica, temp, " where not " + ChangeTracking.GONE);
+                        repairers.put(t.id(), rep);
+                        written += rep.upsert(tc);
+                    }
+                    for (int i = caughtUp.size() - 1; i >= 0; i--) {
+                        // children first: a row is deleted after the rows that referenced it
+                        TableInfo t = caughtUp.get(i);
+                        Repairer rep = repairers.get(t.id());
+                        int n = st.executeUpdate("delete from " + t.sqlName() + " d where " + ChangeTracking.keyIn(t, "d",
+                                Sql.idents(t.primaryKey) + " from " + rep.temp + " where " + ChangeTracking.GONE));
+                        try (ResultSet rs = st.executeQuery("select count(*) from " + rep.temp + " where not "
+                                + ChangeTracking.GONE)) {
+                            rs.next();
+                            perTable[i] = rs.getLong(1);
+                        }
+                        deleted += n;
+                        SyncState.put(tc, ChangeTracking.TASK, t.id(), source, "idle", perTable[i], snapshot, null);
+                        options.progress().message(t.id() + ": " + perTable[i] + " changed rows copied, " + n
+                                + " deleted (change tracking)");
+                    }
+                    tc.commit();
+                } catch (SQLException | RuntimeException e) {
+                    tc.rollback();
+                    throw e;
+                } finally {
+                    tc.setAutoCommit(true);
+                }
+            }
+        } finally {
+            sc.rollback();
+            sc.setAutoCommit(true);
+        }
+        for (TableInfo t : caughtUp) {
+            ChangeTracking.prune(sc, t, snapshot);
+        }
+        if (!compare.isEmpty()) {
+            long[] r = repairTables(target(source), sc, tc, compare, replica, options);
+            written += r[0];
+            deleted += r[1];
+            for (TableInfo t : baseline) {
+                SyncState.put(tc, ChangeTracking.TASK, t.id(), source, "idle", 0, snapshot, null);
+            }
+        }
+        tables.removeAll(caughtUp);
+        tables.removeAll(compare);
+        return new long[]{written, deleted};
+    }
+
+    private static Node target(String source) {
+        return Node.PRIMARY.id().equals(source) ? Node.SECONDARY : Node.PRIMARY;
+    }
+
+    /**
+     * Installs change tracking ({@link ChangeTracking}) on the tables of {@code source} (all, or those {@code options}
+     * names) that have a primary key: statement-level triggers that record the keys every statement changes, so the
+     * incremental sync into the other database reads only those. The first incremental run after it compares the
+     * tables in full once. Needs the library's changelog ({@code redundancy migrate}). Returns the tables newly tracked.
+     */
+    public List<String> trackChanges(Node source, SyncOptions options) {
+        try (Connection c = open(endpoint(source))) {
+            List<String> installed = ChangeTracking.install(c, Catalog.select(Catalog.load(c), options.tables()).values(),
+                    source.id() + " database " + endpoint(source).display());
+            for (String t : installed) {
+                options.progress().message(t + ": change tracking installed on the " + source.id() + " database");
+            }
+            return installed;
+        } catch (SQLException e) {
+            throw failure("Installing change tracking on the " + source.id() + " database failed", e);
         }
     }
 
@@ -739,6 +891,7 @@ public final class SyncService {
         final TableInfo t;
         final boolean replica;
         final String temp;
+        final String where;
         private boolean created;
 
         Repairer(TableInfo t, boolean replica) {
@@ -746,9 +899,15 @@ public final class SyncService {
         }
 
         Repairer(TableInfo t, boolean replica, String temp) {
+            this(t, replica, temp, "");
+        }
+
+        /** {@code where}: a condition on the temp table's rows to write ({@code " where …"}), or "". */
+        Repairer(TableInfo t, boolean replica, String temp, String where) {
             this.t = t;
             this.replica = replica;
             this.temp = temp;
+            this.where = where;
         }
 
         /** In the caller's transaction: loads the rows of {@code select} on the source into the temp table. */
@@ -799,7 +958,7 @@ public final class SyncService {
             }
             String sql = "insert into " + t.sqlName() + " as d (" + t.columnList() + ")"
                     + (t.hasIdentityAlways() ? " overriding system value" : "")
-                    + " select " + t.columnList() + " from " + temp + " on conflict (" + Sql.idents(t.primaryKey) + ") "
+                    + " select " + t.columnList() + " from " + temp + where + " on conflict (" + Sql.idents(t.primaryKey) + ") "
                     + (set.length() == 0 ? "do nothing"
                     : "do update set " + set + " where (" + mine + ",'') is distinct from (" + theirs + ",'')");
             return sql;

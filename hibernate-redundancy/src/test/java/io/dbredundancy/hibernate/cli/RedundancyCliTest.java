@@ -84,6 +84,42 @@ class RedundancyCliTest {
     }
 
     @Test
+    void syncWithTrackInstallsChangeTrackingAndLaterRunsReadTheChangeLog() throws Exception {
+        Cli.run(env(), "migrate");
+        Cli.run(env(), "migrate", "--changelog", "db/demo/changelog.xml");
+        db.execute(Node.PRIMARY,
+                "insert into customers (id, email, name) select g, 'c' || g || '@x.org', 'C ' || g from generate_series(1, 300) g");
+        assertThat(Cli.run(env(), "sync", "--to", "secondary", "--full").exitCode()).isZero();
+
+        Cli track = Cli.run(env(), "sync", "--to", "secondary", "--track", "--tables", "customers");
+        assertThat(track.exitCode()).as(track.toString()).isZero();
+        assertThat(track.out()).contains("public.customers: change tracking installed on the primary database",
+                "public.customers: change tracking cannot prove completeness (no tracked run from the primary database"
+                        + " yet): comparing in full");
+
+        // plain SQL, updated_at untouched
+        db.execute(Node.PRIMARY, "update customers set name = 'renamed' where id <= 5", "delete from customers where id = 300");
+        Cli next = Cli.run(env(), "sync", "--to", "secondary", "--tables", "customers");
+        assertThat(next.exitCode()).as(next.toString()).isZero();
+        assertThat(next.out()).contains("public.customers: 5 changed rows copied, 1 deleted (change tracking)")
+                .doesNotContain("comparing in full");
+        assertThat(Cli.run(env(), "verify", "--tables", "customers", "--quiet").out()).contains("identical");
+    }
+
+    @Test
+    void syncWithTrackOnADatabaseWithoutTheLibraryTablesSaysToMigrate() throws Exception {
+        db.execute(Node.PRIMARY, "create table t (id int primary key)");
+        db.execute(Node.SECONDARY, "create table t (id int primary key)");
+
+        Cli track = Cli.run(env(), "sync", "--to", "secondary", "--track");
+
+        assertThat(track.exitCode()).as(track.toString()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(track.err()).contains("Change tracking is not installed in the primary database postgresql://app:***@",
+                "run `redundancy migrate` first").doesNotContain(SyncTestSupport.PASSWORD);
+        assertThat(track.err().strip().lines()).hasSize(1);
+    }
+
+    @Test
     void statusFailoverAndFailbackMoveTheActiveDatabaseWithAGrowingEpoch() {
         Cli migrate = Cli.run(env(), "migrate");
         assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
