@@ -67,7 +67,7 @@ public final class MirrorBenchmark {
         for (PgServer s : List.of(pg.primary(), pg.secondary())) {
             System.out.println("top statements on the " + s.name() + " (total ms, calls, mean µs, mean planning µs, plans, query):");
             for (MirrorSide side : MirrorSide.values()) {
-                try (java.sql.Connection c = s.connect("mb_" + side.name().toLowerCase(Locale.ROOT));
+                try (java.sql.Connection c = s.connect(side.database());
                      java.sql.Statement st = c.createStatement()) {
                     st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
                     try (java.sql.ResultSet rs = st.executeQuery("SELECT round(total_exec_time + total_plan_time), calls,"
@@ -224,6 +224,9 @@ public final class MirrorBenchmark {
                 if (side.mirrored() && m == null) {
                     throw new IllegalStateException("side " + side.id() + ": the unit has no MirrorRuntime (mirror.mode not applied?)");
                 }
+                if (side == MirrorSide.NATIVE_UNFENCED) {
+                    unfence(pg.primary(), side.database());
+                }
                 units.put(side, new Unit(side, emf, m, m == null ? null : new LagSampler(m),
                         m == null ? null : new JournalProbe(pg.primary(), side.database(), m), plainPool[0]));
             }
@@ -306,8 +309,8 @@ public final class MirrorBenchmark {
         CpuMeter.Reading cpu0 = cpu.read();
         WriterLoad.Result load = WriterLoad.run(u.emf(), w, config.threads, config.slice, rate, seed,
                 () -> u.mirror() == null ? 0 : u.mirror().stats().appliedTotal());
-        if (side == MirrorSide.NATIVE) {
-            long[] drain = nativeDrain(u, config.drainTimeout);
+        if (side.nativeMode()) {
+            long[] drain = nativeDrain(side, config.drainTimeout);
             CpuMeter.Reading used = cpu.read().minus(cpu0);
             return new Slice(side, round, rate, load, 0, 0, drain[0], drain[1], null, -1, used);
         }
@@ -341,13 +344,13 @@ public final class MirrorBenchmark {
      * {@code mirror.mode=native} after a slice: the WAL its subscription has not confirmed (bytes, the backlog), and
      * the ms until a marker committed on the primary now is on the secondary (commit order: everything before it is).
      */
-    private long[] nativeDrain(Unit u, long timeoutS) throws InterruptedException {
-        String slot = io.dbredundancy.hibernate.replication.NativeNames.of("mirror-bench-native").subscriptionOn(Node.SECONDARY);
+    private long[] nativeDrain(MirrorSide side, long timeoutS) throws InterruptedException {
+        String slot = io.dbredundancy.hibernate.replication.NativeNames.of(side.unit()).subscriptionOn(Node.SECONDARY);
         long token = System.nanoTime();
         long backlog = -1;
         long stopped = System.nanoTime();
-        try (java.sql.Connection p = primary.connect(MirrorSide.NATIVE.database());
-             java.sql.Connection s = secondary.connect(MirrorSide.NATIVE.database());
+        try (java.sql.Connection p = primary.connect(side.database());
+             java.sql.Connection s = secondary.connect(side.database());
              java.sql.Statement st = p.createStatement()) {
             try (java.sql.ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint"
                     + " FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
@@ -370,6 +373,21 @@ public final class MirrorBenchmark {
             System.out.println("warning: native drain not measured: " + e.getMessage());
         }
         return new long[]{backlog, -1};
+    }
+
+    /** Disables the fence triggers of {@code database}'s tables (the diagnostic side only). */
+    private static void unfence(PgServer server, String database) throws SQLException {
+        try (Connection c = server.connect(database); Statement st = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'redundancy_native_fence'")) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+            for (String t : tables) {
+                st.execute("ALTER TABLE " + t + " DISABLE TRIGGER redundancy_native_fence");
+            }
+        }
     }
 
     /** The relay counts a batch just after deleting it from the journal: wait until the count stops moving. */
@@ -413,7 +431,7 @@ public final class MirrorBenchmark {
         if (s.targetRate() > 0) {
             b.append(String.format(Locale.ROOT, " (cap %.1f)", s.targetRate()));
         }
-        if (s.side() == MirrorSide.NATIVE) {
+        if (s.side().nativeMode()) {
             b.append(String.format(Locale.ROOT, "  backlog %d bytes  drain %s", s.backlog(),
                     s.drainMs() < 0 ? "timeout" : s.drainMs() + " ms"));
         }

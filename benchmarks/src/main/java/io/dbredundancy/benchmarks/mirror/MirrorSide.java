@@ -23,7 +23,12 @@ enum MirrorSide {
     /** The plugin with {@code mirror.mode=sync}: commit returns once the secondary has the change. */
     SYNC("sync", "sync"),
     /** The plugin with {@code mirror.mode=native}: PostgreSQL's logical replication carries the changes. */
-    NATIVE("native", "native");
+    NATIVE("native", "native"),
+    /**
+     * Diagnosis of {@link #NATIVE}'s cost: the same, with its fence triggers disabled on the primary (what the writer
+     * pays for the fence is the difference; the rest is logical decoding and the subscription's apply).
+     */
+    NATIVE_UNFENCED("unfenced", "native");
 
     static final Class<?>[] ENTITIES = {BenchItem.class, BenchOrder.class, BenchOrderLine.class};
 
@@ -50,7 +55,17 @@ enum MirrorSide {
 
     /** True for the sides whose changes reach the secondary (a backlog and a drain time to report). */
     boolean replicated() {
-        return mirrored() || this == NATIVE;
+        return mirrored() || nativeMode();
+    }
+
+    /** True for the sides on {@code mirror.mode=native}. */
+    boolean nativeMode() {
+        return this == NATIVE || this == NATIVE_UNFENCED;
+    }
+
+    /** The unit's name (the native objects are named after it). */
+    String unit() {
+        return "mirror-bench-" + id;
     }
 
     /** Creates this side's database and tables (Hibernate's schema export of {@link #ENTITIES}) on {@code server}. */
@@ -66,7 +81,7 @@ enum MirrorSide {
 
     /** Opens this side's unit; {@code plainPool} receives the HikariCP pool of {@link #PLAIN} (to close it). */
     EntityManagerFactory open(PgServer primary, PgServer secondary, int pool, HikariDataSource[] plainPool) {
-        HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration("mirror-bench-" + id)
+        HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration(unit())
                 .managedClasses(ENTITIES)
                 .property("hibernate.hbm2ddl.auto", "none");
         if (this == PLAIN) {
