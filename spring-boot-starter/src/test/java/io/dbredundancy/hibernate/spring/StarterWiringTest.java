@@ -48,6 +48,20 @@ class StarterWiringTest {
         }
     }
 
+    /** The control: Boot's Liquibase auto-configuration is active here (spring-boot-liquibase and liquibase-core). */
+    @Test
+    void bootsLiquibaseIsActiveWhenTheApplicationTurnsItOnWithoutAChangelog() {
+        String db = "liquibase_on";
+        pg.createDatabase(db);
+        Map<String, Object> props = BootApp.properties(pg, db);
+        props.put("hibernate.redundancy.mirror.mode", "off");
+        props.put("spring.liquibase.enabled", "true");
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> BootApp.start(props).close());
+        assertThat(t).isNotNull();
+        assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(t))
+                .hasMessageContaining("db/changelog/db.changelog-master.yaml");
+    }
+
     @Test
     void flywayMigrationsReachBothDatabases() throws SQLException {
         String db = "flyway_app";
