@@ -2,6 +2,11 @@ package io.dbredundancy.hibernate.spring.boot3;
 
 import io.dbredundancy.hibernate.routing.ActiveNodeResolver;
 import io.dbredundancy.hibernate.routing.RedundantConnectionProvider;
+import io.dbredundancy.hibernate.spring.BothNodesFlyway;
+import io.dbredundancy.hibernate.spring.RedundancyMeterBinder;
+import io.dbredundancy.hibernate.spring.RedundancyProperties;
+import io.dbredundancy.hibernate.spring.RoutingDataSource;
+import io.dbredundancy.hibernate.spring.SpringRedundantConnectionProvider;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import jakarta.persistence.EntityManagerFactory;
 import org.flywaydb.core.Flyway;
@@ -21,7 +26,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 
 import javax.sql.DataSource;
-import java.util.Map;
 
 /**
  * Wires hibernate-redundancy into a Spring Boot 3.5 application when {@code hibernate.redundancy.primary.url} (or
@@ -37,15 +41,10 @@ import java.util.Map;
 @EnableConfigurationProperties(RedundancyProperties.class)
 public class RedundancyAutoConfiguration {
 
-    /** Unit name of the Boot application's persistence unit (threads, pools and meters carry it). */
-    static final String UNIT = "default";
-
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean(RedundantConnectionProvider.class)
     public SpringRedundantConnectionProvider redundantConnectionProvider(RedundancyProperties properties) {
-        Map<String, Object> settings = properties.toSettings();
-        settings.put("hibernate.persistenceUnitName", UNIT);
-        return new SpringRedundantConnectionProvider(settings);
+        return new SpringRedundantConnectionProvider(properties.toSettings());
     }
 
     @Bean

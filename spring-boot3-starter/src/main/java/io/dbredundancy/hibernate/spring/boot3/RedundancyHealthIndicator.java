@@ -2,6 +2,7 @@ package io.dbredundancy.hibernate.spring.boot3;
 
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import io.dbredundancy.hibernate.routing.RedundantConnectionProvider;
+import io.dbredundancy.hibernate.spring.StatusDetails;
 import io.dbredundancy.hibernate.status.RedundancyStatus;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;

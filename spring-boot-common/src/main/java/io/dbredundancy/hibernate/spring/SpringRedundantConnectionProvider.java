@@ -14,9 +14,14 @@ public class SpringRedundantConnectionProvider extends RedundantConnectionProvid
 
     private static final long serialVersionUID = 1L;
 
-    /** @param settings the {@code hibernate.redundancy.*} settings (plus {@code hibernate.persistenceUnitName}) */
+    /** Unit name of the Boot application's persistence unit (threads, pools and meters carry it). */
+    public static final String UNIT = "default";
+
+    /** @param settings the {@code hibernate.redundancy.*} settings (the unit is named {@value #UNIT}) */
     public SpringRedundantConnectionProvider(Map<String, Object> settings) {
-        super.configure(settings);
+        Map<String, Object> named = new java.util.LinkedHashMap<>(settings);
+        named.putIfAbsent("hibernate.persistenceUnitName", UNIT);
+        super.configure(named);
         super.start();
     }
 

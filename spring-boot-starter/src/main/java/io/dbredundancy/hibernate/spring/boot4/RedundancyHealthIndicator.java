@@ -1,7 +1,8 @@
-package io.dbredundancy.hibernate.spring;
+package io.dbredundancy.hibernate.spring.boot4;
 
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import io.dbredundancy.hibernate.routing.RedundantConnectionProvider;
+import io.dbredundancy.hibernate.spring.StatusDetails;
 import io.dbredundancy.hibernate.status.RedundancyStatus;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;

@@ -15,17 +15,18 @@ import java.util.List;
  * primary's pool and once on the secondary's, the primary first. A node that is down at start is skipped with a
  * WARN line (migrate it when it is back: restart the application, or run Flyway against it).
  */
-final class BothNodesFlyway {
+public final class BothNodesFlyway {
 
     private static final System.Logger LOG = System.getLogger("io.dbredundancy.hibernate.spring");
 
     private final RedundantConnectionProvider provider;
 
-    BothNodesFlyway(RedundantConnectionProvider provider) {
+    public BothNodesFlyway(RedundantConnectionProvider provider) {
         this.provider = provider;
     }
 
-    void migrate(Flyway configured) {
+    /** The starters' {@code FlywayMigrationStrategy}. */
+    public void migrate(Flyway configured) {
         RedundancyRuntime rt = provider.runtime();
         RedundancyStatus status = rt.status();
         List<Node> nodes = new ArrayList<>(List.of(Node.PRIMARY));

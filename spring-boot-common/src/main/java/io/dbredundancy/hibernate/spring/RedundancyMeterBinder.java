@@ -1,4 +1,4 @@
-package io.dbredundancy.hibernate.spring.boot3;
+package io.dbredundancy.hibernate.spring;
 
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.metrics.MeterNames;
@@ -22,12 +22,12 @@ import java.util.List;
  * to Boot's own {@code HibernateMetricsAutoConfiguration} (when hibernate-micrometer is present), so they are not
  * bound twice.
  */
-final class RedundancyMeterBinder implements MeterBinder {
+public final class RedundancyMeterBinder implements MeterBinder {
 
     private final RedundantConnectionProvider provider;
     private final ObjectProvider<EntityManagerFactory> emf;
 
-    RedundancyMeterBinder(RedundantConnectionProvider provider, ObjectProvider<EntityManagerFactory> emf) {
+    public RedundancyMeterBinder(RedundantConnectionProvider provider, ObjectProvider<EntityManagerFactory> emf) {
         this.provider = provider;
         this.emf = emf;
     }
@@ -36,12 +36,12 @@ final class RedundancyMeterBinder implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         EntityManagerFactory unit = emf.getIfUnique();
         if (unit != null) {
-            UnitMetrics.bind(registry, unit, RedundancyAutoConfiguration.UNIT, false);
+            UnitMetrics.bind(registry, unit, SpringRedundantConnectionProvider.UNIT, false);
             return;
         }
         // no EntityManagerFactory (JDBC only): the health meters and the pools
         RedundancyRuntime rt = provider.runtime();
-        new RedundancyMetrics(rt::status, Tags.of(MeterNames.TAG_UNIT, RedundancyAutoConfiguration.UNIT)).bindTo(registry);
+        new RedundancyMetrics(rt::status, Tags.of(MeterNames.TAG_UNIT, SpringRedundantConnectionProvider.UNIT)).bindTo(registry);
         List<javax.sql.DataSource> pools = new ArrayList<>();
         pools.add(rt.dataSource(Node.PRIMARY));
         if (rt.config().redundancyEnabled()) {

@@ -1,17 +1,17 @@
-package io.dbredundancy.hibernate.spring.boot3;
+package io.dbredundancy.hibernate.spring;
 
 import io.dbredundancy.hibernate.status.RedundancyStatus;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The status snapshot as Actuator details (the same fields as the status JSON; URLs masked). */
-final class StatusDetails {
+/** SPI for the starters: the status snapshot as Actuator details (the same fields as the status JSON; URLs masked). */
+public final class StatusDetails {
 
     private StatusDetails() {
     }
 
-    static Map<String, Object> of(RedundancyStatus s) {
+    public static Map<String, Object> of(RedundancyStatus s) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("status", s.status());
         d.put("redundancy", s.redundancy());

@@ -1,6 +1,5 @@
 package io.dbredundancy.hibernate.spring;
 
-import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -22,15 +21,18 @@ import java.util.Map;
  *       {@code hibernate.redundancy.schema.changelog}: the plugin applies it to both databases when it starts (before
  *       Hibernate and before Boot's own Liquibase run, which then finds the serving node up to date).</li>
  * </ul>
- * Both are defaults, the last property source: anything the application sets wins.
+ * Both are defaults, the last property source: anything the application sets wins. Called by each starter's
+ * {@code EnvironmentPostProcessor} (the interface's package differs between Boot 3 and 4).
  */
-public class LiquibaseDefaults implements EnvironmentPostProcessor {
+public final class LiquibaseDefaults {
 
     static final String SOURCE = "hibernate-redundancy-defaults";
     static final String BOOT_DEFAULT_CHANGELOG = "classpath:/db/changelog/db.changelog-master.yaml";
 
-    @Override
-    public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
+    private LiquibaseDefaults() {
+    }
+
+    public static void apply(ConfigurableEnvironment environment, SpringApplication application) {
         Binder binder = Binder.get(environment);
         Boolean enabled = binder.bind("spring.liquibase.enabled", Boolean.class).orElse(null);
         String changelog = binder.bind("spring.liquibase.change-log", String.class).orElse(null);
