@@ -31,7 +31,8 @@ import static org.awaitility.Awaitility.await;
 class StarterWiringTest {
 
     @RegisterExtension
-    static final PostgresPair pg = new PostgresPair();
+    static final SharedPair shared = new SharedPair();
+    static final PostgresPair pg = SharedPair.pair();
 
     @Test
     void applicationThatDoesNotUseLiquibaseStartsAsBefore() {
