@@ -28,8 +28,8 @@ import org.springframework.context.annotation.Primary;
 import javax.sql.DataSource;
 
 /**
- * Wires hibernate-redundancy into a Spring Boot 3.5 application when {@code hibernate.redundancy.primary.url} (or
- * {@code .jndi}) is set: the provider and resolver as beans handed to Hibernate through a
+ * Wires hibernate-redundancy into a Spring Boot 3.5 application when {@code hibernate.redundancy.primary.url} is
+ * set: the provider and resolver as beans handed to Hibernate through a
  * {@link HibernatePropertiesCustomizer}, a routing {@code DataSource} as the application's primary one, Flyway
  * applied to both databases, an Actuator health indicator ({@code redundancy}) and the plugin's meters.
  */
