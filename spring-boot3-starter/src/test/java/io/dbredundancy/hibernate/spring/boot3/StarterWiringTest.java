@@ -80,6 +80,25 @@ class StarterWiringTest {
         }
     }
 
+    @Test
+    void flywayMigratesTheSecondaryOnceItIsBackWhenItWasDownAtStart() throws Exception {
+        String db = "flyway_late";
+        pg.createDatabase(db);
+        pg.secondary().kill9();
+        Map<String, Object> props = BootApp.properties(pg, db);
+        props.put("spring.flyway.enabled", "true");
+        props.put("spring.flyway.locations", "classpath:db/flyway");
+        props.put("hibernate.redundancy.mirror.mode", "off");
+        try (ConfigurableApplicationContext ctx = BootApp.start(props)) {
+            assertThat(BootApp.count(pg.primary(), db, "SELECT count(*) FROM shipment")).isZero();
+            pg.secondary().restart();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                    BootApp.count(pg.secondary(), db, "SELECT count(*) FROM flyway_schema_history WHERE success"
+                            + " AND version = '1'") == 1);
+            assertThat(BootApp.count(pg.secondary(), db, "SELECT count(*) FROM shipment")).isZero();
+        }
+    }
+
     /**
      * The connection dies while the primary is committing a {@code @Transactional} method: Spring's
      * JpaTransactionManager does not lose the library's exception. What reaches the caller is Spring's
