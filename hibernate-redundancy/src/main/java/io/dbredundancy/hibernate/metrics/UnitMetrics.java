@@ -45,6 +45,16 @@ public final class UnitMetrics implements AutoCloseable {
 
     /** Binds the unit's meters, tagged {@code unit=<name>}. Close the result to stop counting switches. */
     public static UnitMetrics bind(MeterRegistry registry, EntityManagerFactory emf, String name) {
+        return bind(registry, emf, name, true);
+    }
+
+    /**
+     * Binds the unit's meters; Hibernate's statistics only when {@code hibernateStatistics} is true. An integration
+     * whose framework already binds Hibernate's meters per EntityManagerFactory (Spring Boot's
+     * {@code HibernateMetricsAutoConfiguration}) passes false, so they are bound once.
+     */
+    public static UnitMetrics bind(MeterRegistry registry, EntityManagerFactory emf, String name,
+                                   boolean hibernateStatistics) {
         Redundancy redundancy = Redundancy.of(emf);
         RedundancyMetrics meters = new RedundancyMetrics(redundancy::status, Tags.of(MeterNames.TAG_UNIT, name));
         UnitMetrics unit = new UnitMetrics(redundancy, meters);
@@ -58,7 +68,9 @@ public final class UnitMetrics implements AutoCloseable {
         }
         PoolMetrics.bind(registry, pools);
         bindMirror(registry, emf, Tags.of(MeterNames.TAG_UNIT, name));
-        HibernateStatisticsMetrics.bind(registry, emf, name);
+        if (hibernateStatistics) {
+            HibernateStatisticsMetrics.bind(registry, emf, name);
+        }
         return unit;
     }
 

@@ -64,6 +64,17 @@ class UnitMetricsTest {
                 .map(Meter::getId)).allMatch(id -> "orders".equals(id.getTag(MeterNames.TAG_UNIT)));
     }
 
+    /** A framework that binds Hibernate's meters itself (Spring Boot) binds the unit's without them: once each. */
+    @Test
+    void bindsNoHibernateStatisticsWhenAskedNotTo() {
+        SimpleMeterRegistry other = new SimpleMeterRegistry();
+        try (UnitMetrics without = UnitMetrics.bind(other, emf, "orders", false)) {
+            Set<String> names = other.getMeters().stream().map(m -> m.getId().getName()).collect(Collectors.toSet());
+            assertThat(names).contains(MeterNames.ACTIVE_NODE, MeterNames.MIRROR_APPLIED_TOTAL);
+            assertThat(names).noneMatch(n -> n.startsWith("hibernate."));
+        }
+    }
+
     @Test
     void gaugesFollowTheUnitAndCountersCountSwitchesByReason() {
         assertThat(Units.selectOne(emf)).isNotNull();

@@ -1,0 +1,1 @@
+CREATE TABLE shipment (id bigint PRIMARY KEY, address varchar(200) NOT NULL);

@@ -1,0 +1,8 @@
+package io.dbredundancy.hibernate.spring.boot3.app;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+
+public interface PurchaseRepository extends JpaRepository<Purchase, Long> {
+
+    long countByItemStartingWith(String prefix);
+}
