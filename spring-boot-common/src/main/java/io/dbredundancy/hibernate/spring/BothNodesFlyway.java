@@ -3,7 +3,7 @@ package io.dbredundancy.hibernate.spring;
 import io.dbredundancy.hibernate.Node;
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import io.dbredundancy.hibernate.routing.RedundantConnectionProvider;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import org.flywaydb.core.Flyway;
 
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ public final class BothNodesFlyway {
 
     /** The starters' {@code FlywayMigrationStrategy}. */
     public void migrate(Flyway configured) {
-        RedundancyRuntime rt = provider.runtime();
+        RedundancyRuntime rt = (provider.isUnwrappableAs(io.dbredundancy.hibernate.routing.RedundancyRuntime.class) ? provider.unwrap(io.dbredundancy.hibernate.routing.RedundancyRuntime.class) : null);
         List<Node> nodes = new ArrayList<>(List.of(Node.PRIMARY));
         if (rt.config().redundancyEnabled()) {
             nodes.add(Node.SECONDARY);

@@ -40,7 +40,7 @@ public final class RedundancyMeterBinder implements MeterBinder {
             return;
         }
         // no EntityManagerFactory (JDBC only): the health meters and the pools
-        RedundancyRuntime rt = provider.runtime();
+        RedundancyRuntime rt = (provider.isUnwrappableAs(io.dbredundancy.hibernate.routing.RedundancyRuntime.class) ? provider.unwrap(io.dbredundancy.hibernate.routing.RedundancyRuntime.class) : null);
         new RedundancyMetrics(rt::status, Tags.of(MeterNames.TAG_UNIT, SpringRedundantConnectionProvider.UNIT)).bindTo(registry);
         List<javax.sql.DataSource> pools = new ArrayList<>();
         pools.add(rt.dataSource(Node.PRIMARY));

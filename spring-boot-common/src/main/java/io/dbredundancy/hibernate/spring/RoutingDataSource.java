@@ -81,6 +81,6 @@ public final class RoutingDataSource implements DataSource {
 
     @Override
     public String toString() {
-        return "RoutingDataSource[" + provider.runtime() + "]";
+        return "RoutingDataSource[" + (provider.isUnwrappableAs(io.dbredundancy.hibernate.routing.RedundancyRuntime.class) ? provider.unwrap(io.dbredundancy.hibernate.routing.RedundancyRuntime.class) : null) + "]";
     }
 }

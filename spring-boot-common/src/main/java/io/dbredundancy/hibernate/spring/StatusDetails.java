@@ -1,6 +1,6 @@
 package io.dbredundancy.hibernate.spring;
 
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.dbredundancy.hibernate.spring.boot3;
 import io.dbredundancy.hibernate.routing.RedundancyRuntime;
 import io.dbredundancy.hibernate.routing.RedundantConnectionProvider;
 import io.dbredundancy.hibernate.spring.StatusDetails;
-import io.dbredundancy.hibernate.status.RedundancyStatus;
+import io.dbredundancy.hibernate.RedundancyStatus;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 
@@ -22,7 +22,7 @@ final class RedundancyHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        RedundancyRuntime rt = provider.runtime();
+        RedundancyRuntime rt = (provider.isUnwrappableAs(io.dbredundancy.hibernate.routing.RedundancyRuntime.class) ? provider.unwrap(io.dbredundancy.hibernate.routing.RedundancyRuntime.class) : null);
         if (rt == null) {
             return Health.down().withDetail("error", "[DB-Redundancy] the unit is stopped").build();
         }
