@@ -56,6 +56,7 @@ public final class MirrorBenchmark {
     private final Map<MirrorSide, Unit> units = new EnumMap<>(MirrorSide.class);
     private PgServer primary;
     private PgServer secondary;
+    private final Map<MirrorSide, ReplicationProbe> probes = new EnumMap<>(MirrorSide.class);
     private CpuMeter cpu;
     private volatile LagSampler activeSampler;
 
@@ -159,7 +160,7 @@ public final class MirrorBenchmark {
 
         String line() {
             int sides = MirrorSide.values().length;
-            long mirrored = Arrays.stream(MirrorSide.values()).filter(MirrorSide::mirrored).count();
+            long mirrored = Arrays.stream(MirrorSide.values()).filter(MirrorSide::replicated).count();
             return String.format(Locale.ROOT, "seed=%d slice=%ss rounds=%d half-rounds=%d warmup=%d threads=%d pool=%d workloads=%s"
                             + " drain-timeout=%ds; load per workload %s s (warm-up %s, full %s, half %s) plus the drains",
                     seed, num(slice), rounds, halfRounds, warmup, threads, pool, workloadIds(), drainTimeout,
@@ -217,6 +218,15 @@ public final class MirrorBenchmark {
                     side.createSchema(s);
                 }
             }
+            for (MirrorSide side : MirrorSide.values()) {
+                if (side.probed()) {
+                    for (PgServer s : List.of(pg.primary(), pg.secondary())) {
+                        ReplicationProbe.prepare(s, side.database());
+                    }
+                    probes.put(side, new ReplicationProbe(pg.primary(), pg.secondary(), side.database()));
+                }
+            }
+            barePublication(pg);
             for (MirrorSide side : MirrorSide.values()) {
                 HikariDataSource[] plainPool = new HikariDataSource[1];
                 EntityManagerFactory emf = side.open(pg.primary(), pg.secondary(), config.pool, plainPool);
@@ -283,7 +293,7 @@ public final class MirrorBenchmark {
             rounds.add(round);
         }
         Map<MirrorSide, List<Slice>> half = new EnumMap<>(MirrorSide.class);
-        List<MirrorSide> mirrored = sides.stream().filter(MirrorSide::mirrored).toList();
+        List<MirrorSide> mirrored = sides.stream().filter(MirrorSide::replicated).toList();
         for (int r = 1; r <= config.halfRounds; r++) {
             List<MirrorSide> order = new ArrayList<>(mirrored);
             Collections.shuffle(order, schedule);
@@ -307,13 +317,23 @@ public final class MirrorBenchmark {
         }
         long applied0 = u.mirror() == null ? 0 : u.mirror().stats().appliedTotal();
         CpuMeter.Reading cpu0 = cpu.read();
+        if (side.probed()) {
+            WriterLoad.Result[] result = new WriterLoad.Result[1];
+            long[] lag = probes.get(side).during(() -> {
+                try {
+                    result[0] = WriterLoad.run(u.emf(), w, config.threads, config.slice, rate, seed, () -> 0);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            });
+            long[] drain = replicationDrain(side, config.drainTimeout);
+            CpuMeter.Reading used = cpu.read().minus(cpu0);
+            return new Slice(side, round, rate, result[0], 0, 0, drain[0], drain[1], lag,
+                    lag.length == 0 ? -1 : percentile(lag, 0.99), used);
+        }
         WriterLoad.Result load = WriterLoad.run(u.emf(), w, config.threads, config.slice, rate, seed,
                 () -> u.mirror() == null ? 0 : u.mirror().stats().appliedTotal());
-        if (side.nativeMode()) {
-            long[] drain = nativeDrain(side, config.drainTimeout);
-            CpuMeter.Reading used = cpu.read().minus(cpu0);
-            return new Slice(side, round, rate, load, 0, 0, drain[0], drain[1], null, -1, used);
-        }
         if (u.mirror() == null) {
             CpuMeter.Reading used = cpu.read().minus(cpu0);
             return new Slice(side, round, rate, load, 0, 0, -1, -1, null, -1, used);
@@ -344,8 +364,9 @@ public final class MirrorBenchmark {
      * {@code mirror.mode=native} after a slice: the WAL its subscription has not confirmed (bytes, the backlog), and
      * the ms until a marker committed on the primary now is on the secondary (commit order: everything before it is).
      */
-    private long[] nativeDrain(MirrorSide side, long timeoutS) throws InterruptedException {
-        String slot = io.dbredundancy.hibernate.replication.NativeNames.of(side.unit()).subscriptionOn(Node.SECONDARY);
+    private long[] replicationDrain(MirrorSide side, long timeoutS) throws InterruptedException {
+        String slot = side == MirrorSide.BARE ? "bench_bare"
+                : io.dbredundancy.hibernate.replication.NativeNames.of(side.unit()).subscriptionOn(Node.SECONDARY);
         long token = System.nanoTime();
         long backlog = -1;
         long stopped = System.nanoTime();
@@ -356,10 +377,9 @@ public final class MirrorBenchmark {
                     + " FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
                 backlog = rs.next() ? rs.getLong(1) : -1;
             }
-            st.executeUpdate("INSERT INTO redundancy_native_marker (node, token, written_at) VALUES ('bench', " + token
-                    + ", clock_timestamp()) ON CONFLICT (node) DO UPDATE SET token = EXCLUDED.token");
+            st.executeUpdate("UPDATE bench_probe SET token = " + token + " WHERE id = 1");
             long deadline = stopped + TimeUnit.SECONDS.toNanos(timeoutS);
-            try (java.sql.PreparedStatement ps = s.prepareStatement("SELECT token FROM redundancy_native_marker WHERE node = 'bench'")) {
+            try (java.sql.PreparedStatement ps = s.prepareStatement("SELECT token FROM bench_probe WHERE id = 1")) {
                 while (System.nanoTime() < deadline) {
                     try (java.sql.ResultSet rs = ps.executeQuery()) {
                         if (rs.next() && rs.getLong(1) == token) {
@@ -373,6 +393,37 @@ public final class MirrorBenchmark {
             System.out.println("warning: native drain not measured: " + e.getMessage());
         }
         return new long[]{backlog, -1};
+    }
+
+    /**
+     * The {@code bare} side's publication on the primary and subscription on the secondary (tables without a key get
+     * REPLICA IDENTITY FULL, as native setup does).
+     */
+    private static void barePublication(PostgresPair pg) throws SQLException {
+        String db = MirrorSide.BARE.database();
+        for (PgServer s : List.of(pg.primary(), pg.secondary())) {
+            try (Connection c = s.connect(db); Statement st = c.createStatement()) {
+                List<String> unkeyed = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_index i"
+                        + " WHERE i.indrelid = c.oid AND i.indisprimary)")) {
+                    while (rs.next()) {
+                        unkeyed.add(rs.getString(1));
+                    }
+                }
+                for (String t : unkeyed) {
+                    st.execute("ALTER TABLE \"" + t + "\" REPLICA IDENTITY FULL");
+                }
+            }
+        }
+        try (Connection c = pg.primary().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE PUBLICATION bench_bare FOR ALL TABLES");
+        }
+        try (Connection c = pg.secondary().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE SUBSCRIPTION bench_bare CONNECTION 'host=127.0.0.1 port=" + pg.primary().port() + " dbname=" + db
+                    + " user=" + pg.primary().user() + " password=" + pg.primary().password()
+                    + "' PUBLICATION bench_bare WITH (copy_data = false)");
+        }
     }
 
     /** Disables the fence triggers of {@code database}'s tables (the diagnostic side only). */
@@ -431,9 +482,9 @@ public final class MirrorBenchmark {
         if (s.targetRate() > 0) {
             b.append(String.format(Locale.ROOT, " (cap %.1f)", s.targetRate()));
         }
-        if (s.side().nativeMode()) {
-            b.append(String.format(Locale.ROOT, "  backlog %d bytes  drain %s", s.backlog(),
-                    s.drainMs() < 0 ? "timeout" : s.drainMs() + " ms"));
+        if (s.side().probed()) {
+            b.append(String.format(Locale.ROOT, "  backlog %d bytes  drain %s  lag p99 %d ms", s.backlog(),
+                    s.drainMs() < 0 ? "timeout" : s.drainMs() + " ms", s.lagP99()));
         }
         if (s.side().mirrored()) {
             b.append(String.format(Locale.ROOT, "  applied %6.1f/s  backlog %5d  drain %s  lag p99 %d ms",

@@ -28,7 +28,12 @@ enum MirrorSide {
      * Diagnosis of {@link #NATIVE}'s cost: the same, with its fence triggers disabled on the primary (what the writer
      * pays for the fence is the difference; the rest is logical decoding and the subscription's apply).
      */
-    NATIVE_UNFENCED("unfenced", "native");
+    NATIVE_UNFENCED("unfenced", "native"),
+    /**
+     * The reference of {@link #NATIVE}'s lag: plain Hibernate + HikariCP on the primary, with a bare publication and
+     * subscription (no plugin, no fence) between the same two servers.
+     */
+    BARE("bare", null);
 
     static final Class<?>[] ENTITIES = {BenchItem.class, BenchOrder.class, BenchOrderLine.class};
 
@@ -55,7 +60,12 @@ enum MirrorSide {
 
     /** True for the sides whose changes reach the secondary (a backlog and a drain time to report). */
     boolean replicated() {
-        return mirrored() || nativeMode();
+        return mirrored() || probed();
+    }
+
+    /** True for the sides PostgreSQL's logical replication carries (their lag is read by a {@link ReplicationProbe}). */
+    boolean probed() {
+        return nativeMode() || this == BARE;
     }
 
     /** True for the sides on {@code mirror.mode=native}. */
@@ -84,13 +94,13 @@ enum MirrorSide {
         HibernatePersistenceConfiguration cfg = new HibernatePersistenceConfiguration(unit())
                 .managedClasses(ENTITIES)
                 .property("hibernate.hbm2ddl.auto", "none");
-        if (this == PLAIN) {
+        if (mode == null) {
             HikariConfig hc = new HikariConfig();
             hc.setJdbcUrl(primary.jdbcUrl(database()));
             hc.setUsername(primary.user());
             hc.setPassword(primary.password());
             hc.setMaximumPoolSize(pool);
-            hc.setPoolName("bench-plain");
+            hc.setPoolName("bench-" + id);
             plainPool[0] = new HikariDataSource(hc);
             cfg.property("hibernate.connection.datasource", plainPool[0]);
         } else {

@@ -101,7 +101,7 @@ final class Report {
     }
 
     private static String lag(List<Slice> slices) {
-        if (!slices.get(0).side().mirrored()) {
+        if (!slices.get(0).side().replicated()) {
             return "-";
         }
         if (slices.stream().anyMatch(s -> s.lag() == null)) {

@@ -360,6 +360,11 @@ public final class NativeReplication {
                 rs.next();
                 schema = rs.getString(1);
             }
+            st.execute(NativeSql.LEASE_GEN_SEQUENCE);
+            st.execute(NativeSql.inSchema(NativeSql.LEASE_GEN_FUNCTION, schema));
+            for (String sql : NativeSql.LEASE_GEN_TRIGGERS) {
+                st.execute(sql);
+            }
             st.execute(NativeSql.inSchema(NativeSql.FENCE_FUNCTION, schema));
             st.execute(NativeSql.inSchema(NativeSql.ARRIVE_FUNCTION, schema));
             List<String> unidentified = new ArrayList<>();
@@ -598,6 +603,8 @@ public final class NativeReplication {
                 st.execute("DROP PUBLICATION IF EXISTS " + ident(names.publication()));
                 st.execute("DROP FUNCTION IF EXISTS redundancy_native_fence() CASCADE");
                 st.execute("DROP FUNCTION IF EXISTS redundancy_native_arrive() CASCADE");
+                st.execute("DROP FUNCTION IF EXISTS redundancy_native_lease_gen() CASCADE");
+                st.execute("DROP SEQUENCE IF EXISTS redundancy_native_lease_gen");
                 st.execute("DROP TABLE IF EXISTS redundancy_native_marker, redundancy_native_node, redundancy_native_epoch,"
                         + " redundancy_native_late");
                 lines.add(n.id() + ": publication, fence and marker dropped");

@@ -34,19 +34,50 @@ final class NativeSql {
     static final String READ_MARKER = "SELECT token FROM redundancy_native_marker WHERE node = ?";
 
     /**
-     * The fence: the first write statement of a transaction on a published table takes the lease's shared advisory lock
-     * and reads the lease; a database whose lease names the other node refuses the write (SQLState RD001). Later
-     * statements of the transaction pass on a transaction-local setting: the cost is one function call per statement.
-     * Subscriptions apply as replicas, which fire no ordinary trigger, so the other database's changes pass. Under
-     * REPEATABLE READ and SERIALIZABLE, locking the epoch row fails to serialize when a switch committed after the
-     * transaction's snapshot: such a write is refused like any other on a demoted database.
+     * A generation of the lease, moved on by every change of its epoch or node (a trigger on {@code redundancy_lease}),
+     * so that the fence re-reads the lease only when it changed. Such a change takes the lease's advisory lock
+     * exclusively ({@code redundancy_lease_touch}) and moves the generation before it commits.
+     */
+    static final String LEASE_GEN_SEQUENCE = "CREATE SEQUENCE IF NOT EXISTS redundancy_native_lease_gen";
+
+    static final String LEASE_GEN_FUNCTION = "CREATE OR REPLACE FUNCTION redundancy_native_lease_gen() RETURNS trigger"
+            + " LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('@schema@.redundancy_native_lease_gen'); RETURN NULL; END $$";
+
+    static final String[] LEASE_GEN_TRIGGERS = {
+        "CREATE OR REPLACE TRIGGER redundancy_native_lease_gen_insert AFTER INSERT ON redundancy_lease"
+                + " FOR EACH ROW EXECUTE FUNCTION redundancy_native_lease_gen()",
+        "CREATE OR REPLACE TRIGGER redundancy_native_lease_gen_update AFTER UPDATE ON redundancy_lease FOR EACH ROW"
+                + " WHEN (OLD.epoch IS DISTINCT FROM NEW.epoch OR OLD.active_node IS DISTINCT FROM NEW.active_node)"
+                + " EXECUTE FUNCTION redundancy_native_lease_gen()",
+        "ALTER TABLE redundancy_lease ENABLE ALWAYS TRIGGER redundancy_native_lease_gen_insert",
+        "ALTER TABLE redundancy_lease ENABLE ALWAYS TRIGGER redundancy_native_lease_gen_update",
+    };
+
+    /**
+     * The fence: the first write statement of a transaction on a published table takes the lease's shared advisory
+     * lock (so a lease change waits for the transactions that passed under the old lease) and checks that the lease
+     * names this database; a database whose lease names the other node refuses the write (SQLState RD001). The check
+     * is kept for the session with the lease's generation: while that has not moved, a transaction pays a try-lock and
+     * two setting reads, all simple expressions (no query); later statements of the transaction pass on a
+     * transaction-local setting. Subscriptions apply as replicas, which fire no ordinary trigger, so the other
+     * database's changes pass. Under REPEATABLE READ and SERIALIZABLE the lease is read every time, and locking the
+     * epoch row fails to serialize when a switch committed after the transaction's snapshot: such a write is refused
+     * like any other on a demoted database.
      */
     static final String FENCE_FUNCTION = "CREATE OR REPLACE FUNCTION redundancy_native_fence() RETURNS trigger"
             + " LANGUAGE plpgsql AS $$\n"
-            + "DECLARE self text; lease_node text; lease_epoch bigint;\n"
+            + "DECLARE self text; lease_node text; lease_epoch bigint; gen text; v text;\n"
             + "BEGIN\n"
             + "  IF current_setting('redundancy.native_fence', true) = 'passed' THEN RETURN NULL; END IF;\n"
-            + "  PERFORM pg_advisory_xact_lock_shared(" + LeaseProtocol.LOCK_KEY + ");\n"
+            + "  IF NOT pg_try_advisory_xact_lock_shared(" + LeaseProtocol.LOCK_KEY + ") THEN\n"
+            + "    PERFORM pg_advisory_xact_lock_shared(" + LeaseProtocol.LOCK_KEY + ");\n"
+            + "  END IF;\n"
+            + "  gen := coalesce(pg_sequence_last_value('@schema@.redundancy_native_lease_gen'::regclass), 0)::text;\n"
+            + "  IF current_setting('redundancy.native_gen', true) = gen"
+            + " AND current_setting('transaction_isolation') = 'read committed' THEN\n"
+            + "    v := set_config('redundancy.native_fence', 'passed', true);\n"
+            + "    RETURN NULL;\n"
+            + "  END IF;\n"
             + "  SELECT n.node INTO self FROM redundancy_native_node n WHERE n.id = 1;\n"
             + "  SELECT l.epoch, l.active_node INTO lease_epoch, lease_node FROM redundancy_lease l WHERE l.id = 1;\n"
             + "  IF FOUND AND self IS NOT NULL THEN\n"
@@ -65,7 +96,8 @@ final class NativeSql {
             + " interval. Retry in a new transaction.';\n"
             + "    END IF;\n"
             + "  END IF;\n"
-            + "  PERFORM set_config('redundancy.native_fence', 'passed', true);\n"
+            + "  v := set_config('redundancy.native_gen', gen, false);\n"
+            + "  v := set_config('redundancy.native_fence', 'passed', true);\n"
             + "  RETURN NULL;\n"
             + "END $$";
 
@@ -76,7 +108,9 @@ final class NativeSql {
      * with an empty {@code search_path} (PostgreSQL 16+), and an application's sessions may have another one.
      */
     static String inSchema(String function, String schema) {
-        return function.replace(" redundancy_", " \"" + schema.replace("\"", "\"\"") + "\".redundancy_");
+        String quoted = "\"" + schema.replace("\"", "\"\"") + "\"";
+        return function.replace(" redundancy_", " " + quoted + ".redundancy_")
+                .replace("@schema@", quoted.replace("'", "''"));
     }
 
     /**

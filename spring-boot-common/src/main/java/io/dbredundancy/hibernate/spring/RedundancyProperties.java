@@ -99,6 +99,19 @@ public class RedundancyProperties {
         private String password;
         /** JNDI name of a container DataSource instead of a URL. */
         private String jndi;
+        /**
+         * {@code mirror.mode=native}: this node's direct, non-pooled address for the other database's subscription
+         * (replication does not pass PgBouncer). Default: the node's URL (a Neon -pooler host without -pooler).
+         */
+        private String replicationUrl;
+
+        public String getReplicationUrl() {
+            return replicationUrl;
+        }
+
+        public void setReplicationUrl(String replicationUrl) {
+            this.replicationUrl = replicationUrl;
+        }
 
         public String getUrl() {
             return url;
@@ -138,6 +151,7 @@ public class RedundancyProperties {
             put(s, prefix + "user", user);
             put(s, prefix + "password", password);
             put(s, prefix + "jndi", jndi);
+            put(s, prefix + "replication_url", replicationUrl);
         }
 
         @Override

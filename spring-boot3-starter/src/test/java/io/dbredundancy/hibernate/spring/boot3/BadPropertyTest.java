@@ -45,7 +45,7 @@ class BadPropertyTest {
         p.put("hibernate.redundancy.mirror.mode", "sometimes");
         RedundancyConfigException e = startFails(p);
         assertThat(e.property()).isEqualTo("hibernate.redundancy.mirror.mode");
-        assertThat(e.getMessage()).contains("async, sync, off").doesNotContain("\n");
+        assertThat(e.getMessage()).contains("async, sync, native, off").doesNotContain("\n");
         assertThat(output.getAll()).doesNotContain(PASSWORD);
     }
 
