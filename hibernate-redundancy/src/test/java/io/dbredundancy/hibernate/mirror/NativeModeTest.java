@@ -177,19 +177,11 @@ class NativeModeTest {
             unit.awaitActive("primary", 60);
             Thread.sleep(1_000);
         } finally {
-            stop.set(true);
-            for (Future<?> f : writers) {
-                f.get(30, TimeUnit.SECONDS);
-            }
-            pool.shutdown();
+            stopWriters(stop, writers, pool);
         }
         assertThat(acknowledged).as("seed " + SEED).hasSizeGreaterThan(30);
         unit.awaitIdentical(60);
-        for (Node n : Node.values()) {
-            long present = unit.count(n, "SELECT count(*) FROM customer WHERE id = ANY ('{"
-                    + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])");
-            assertThat(present).as("acknowledged writes on the " + n + " (seed " + SEED + ")").isEqualTo(acknowledged.size());
-        }
+        assertAllArrived(acknowledged);
         assertThat(duplicates.get()).as("duplicate keys (seed " + SEED + ")").isZero();
     }
 
@@ -247,18 +239,10 @@ class NativeModeTest {
             unit.awaitActive("primary", 60);
             Thread.sleep(1_000);
         } finally {
-            stop.set(true);
-            for (Future<?> f : writers) {
-                f.get(30, TimeUnit.SECONDS);
-            }
-            pool.shutdown();
+            stopWriters(stop, writers, pool);
         }
         unit.awaitIdentical(60);
-        for (Node n : Node.values()) {
-            long present = unit.count(n, "SELECT count(*) FROM customer WHERE id = ANY ('{"
-                    + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])");
-            assertThat(present).as("acknowledged writes on the " + n + " (seed " + SEED + ")").isEqualTo(acknowledged.size());
-        }
+        assertAllArrived(acknowledged);
     }
 
     @Test
@@ -309,6 +293,23 @@ class NativeModeTest {
         }
         unit.awaitIdentical(30);
         assertThat(unit.count(Node.SECONDARY, "SELECT count(*) FROM native_extra")).isEqualTo(1);
+    }
+
+    private static void stopWriters(AtomicBoolean stop, List<Future<?>> writers, ExecutorService pool) throws Exception {
+        stop.set(true);
+        for (Future<?> f : writers) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+    }
+
+    /** Every acknowledged customer id is on both databases. */
+    private void assertAllArrived(Set<Long> acknowledged) throws SQLException {
+        for (Node n : Node.values()) {
+            long present = unit.count(n, "SELECT count(*) FROM customer WHERE id = ANY ('{"
+                    + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])");
+            assertThat(present).as("acknowledged writes on the " + n + " (seed " + SEED + ")").isEqualTo(acknowledged.size());
+        }
     }
 
     /** Runs {@code sql} on the secondary as a change of another replication origin, so it is not published. */
