@@ -280,6 +280,36 @@ class NativeModeTest {
     }
 
     @Test
+    void aSessionThatPassedTheFenceBeforeASwitchIsRefusedAfterItUnderReadCommittedAndRepeatableRead() throws Exception {
+        Long id = customerWithOrder("fenced");
+        unit.awaitIdentical(20);
+        try (Connection rc = pg.primary().connect(MirrorUnit.DB); Connection rr = pg.primary().connect(MirrorUnit.DB);
+             Statement a = rc.createStatement(); Statement b = rr.createStatement()) {
+            // both sessions pass the fence once (the read-committed one keeps the lease's generation), then the
+            // repeatable-read one opens a transaction whose snapshot predates the switch
+            a.executeUpdate("UPDATE customer SET name = 'rc before' WHERE id = " + id);
+            rr.setAutoCommit(false);
+            rr.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            b.executeQuery("SELECT count(*) FROM customer").close();
+            unit.redundancy.failover();
+            unit.awaitActive("secondary", 15);
+            assertThatThrownBy(() -> a.executeUpdate("UPDATE customer SET name = 'rc after' WHERE id = " + id))
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("RD001"));
+            assertThatThrownBy(() -> b.executeUpdate("UPDATE customer SET name = 'rr after' WHERE id = " + id))
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("RD001"));
+            rr.rollback();
+        } finally {
+            // a manual failback waits for the failback gate too: asked again until the marker has arrived
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+                unit.redundancy.failback();
+                return true;
+            });
+            unit.awaitActive("primary", 15);
+        }
+        unit.awaitIdentical(20);
+    }
+
+    @Test
     void aTableTheSchemaStepAddsIsReplicatedAfterTheNextStart() throws Exception {
         unit.close();
         for (Node n : Node.values()) {
