@@ -50,8 +50,7 @@ final class CheckCommand extends DbCommand {
         boolean configured = c.mirrorMode() == RedundancyConfig.MirrorMode.NATIVE;
         root.out.println("native replication (mirror.mode=native" + (configured ? ", configured" : ", not configured") + "):");
         List<String> problems = new io.dbredundancy.hibernate.replication.NativeReplication(c.primary(),
-                c.secondary().orElseThrow(), "check", 5).problems().stream()
-                .filter(p -> !p.contains("publication redundancy_")).toList();
+                c.secondary().orElseThrow(), "check", 5).problems(false);
         if (problems.isEmpty()) {
             ok("native", "wal_level, slots, senders, roles, direct addresses and tables are ready");
         }

@@ -62,12 +62,22 @@ public final class NativeReplication {
      * does not answer is one line too.
      */
     public List<String> problems() {
+        return problems(true);
+    }
+
+    /**
+     * As {@link #problems()}; {@code units} false leaves out another unit's publication (what {@code redundancy check}
+     * asks, knowing no unit).
+     */
+    public List<String> problems(boolean units) {
         List<String> problems = new ArrayList<>();
         Map<Node, Set<String>> tables = new EnumMap<>(Node.class);
         for (Node n : Node.values()) {
             try (Connection c = open(n)) {
                 problems.addAll(serverProblems(n, c));
-                problems.addAll(otherUnits(n, c));
+                if (units) {
+                    problems.addAll(otherUnits(n, c));
+                }
                 tables.put(n, tables(c, problems, n));
             } catch (SQLException e) {
                 problems.add(n.id() + ": cannot connect (" + reason(e)

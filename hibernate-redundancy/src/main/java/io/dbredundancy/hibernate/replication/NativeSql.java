@@ -147,17 +147,18 @@ final class NativeSql {
      * loses against a change this node made to that row in its own epoch: it is not applied, and its image is kept in
      * {@code redundancy_conflict}. Otherwise it is applied (and remembered, so that a second late change of the row is
      * not taken for a local one). Fires only in the subscription's worker ({@code ENABLE REPLICA}); changes of the same
-     * or a later epoch pass after two lookups in a two-row table.
+     * or a later epoch pass after one lookup of the two epochs.
      */
     static final String ARRIVE_FUNCTION = "CREATE OR REPLACE FUNCTION redundancy_native_arrive() RETURNS trigger"
             + " LANGUAGE plpgsql AS $$\n"
             + "DECLARE self text; e_local bigint; sw bigint; e_in bigint; other text; keycols text[]; img jsonb; rk jsonb;\n"
             + "  cond text; cur xid; late bigint; tname text := TG_TABLE_NAME; rel text := TG_RELID::regclass::text;\n"
             + "BEGIN\n"
-            + "  SELECT n.node INTO self FROM redundancy_native_node n WHERE n.id = 1;\n"
-            + "  SELECT e.epoch, e.switch_xid INTO e_local, sw FROM redundancy_native_epoch e WHERE e.node = self;\n"
-            + "  SELECT e.epoch, e.node INTO e_in, other FROM redundancy_native_epoch e WHERE e.node <> self"
-            + " AND e.node IN ('primary', 'secondary');\n"
+            + "  SELECT n.node, mine.epoch, mine.switch_xid, theirs.epoch, theirs.node"
+            + " INTO self, e_local, sw, e_in, other FROM redundancy_native_node n"
+            + " LEFT JOIN redundancy_native_epoch mine ON mine.node = n.node"
+            + " LEFT JOIN redundancy_native_epoch theirs ON theirs.node <> n.node"
+            + " AND theirs.node IN ('primary', 'secondary') WHERE n.id = 1;\n"
             + "  IF TG_OP = 'INSERT' OR e_local IS NULL OR e_in IS NULL OR e_in >= e_local THEN\n"
             + "    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;\n"
             + "  END IF;\n"
